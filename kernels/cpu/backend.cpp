@@ -1,0 +1,32 @@
+// The CPU kernel table (rows in ops.def order) and what the CPU backend supports.
+#include "ops.h"
+
+namespace xemb::cpu {
+
+namespace {
+
+constexpr std::array<kernel_row, op_count> rows = {{
+    {op_id::cast, &erase_kernel<cast_params, cast>},
+    {op_id::copy, &erase_kernel<copy_params, copy>},
+    {op_id::fill, &erase_kernel<fill_params, fill>},
+    {op_id::arange, &erase_kernel<arange_params, arange>},
+    {op_id::random_uniform, &erase_kernel<random_params, random>},
+    {op_id::random_normal, &erase_kernel<random_params, random>},
+    {op_id::add, &erase_kernel<binary_params, binary>},
+    {op_id::sub, &erase_kernel<binary_params, binary>},
+    {op_id::mul, &erase_kernel<binary_params, binary>},
+    {op_id::div, &erase_kernel<binary_params, binary>},
+    {op_id::matmul, &erase_kernel<matmul_params, matmul>},
+}};
+static_assert(rows.size() == op_count, "one CPU row per op in ops.def");
+static_assert(rows_in_order(rows), "CPU rows must follow ops.def order");
+
+// Every dtype/shape combination that params validation lets through runs on the CPU.
+status supports(op_id, const void *) { return status::success(); }
+
+}  // namespace
+
+extern const kernel_table table;
+const kernel_table table = {"cpu", rows, supports};
+
+}  // namespace xemb::cpu

@@ -1,0 +1,55 @@
+// Shared CUDA helpers: element types (native/elem.h), dtype dispatch and strided indexing.
+#pragma once
+#include <cuda_runtime.h>
+
+#include "../../native/elem.h"
+#include "../../native/registry.h"
+#include "../../native/tensor.h"
+#include "prim/launch.cuh"
+
+namespace xemb::cuda {
+
+// Shape and per-operand strides passed by value to kernels (fits the 4 KB parameter limit).
+struct nd_index {
+    int rank = 0;
+    int64_t dims[max_rank];
+    int64_t strides[3][max_rank];
+
+    // element offset of operand `o` for the row-major linear index `i` over dims
+    __device__ __forceinline__ int64_t offset(int o, int64_t i) const {
+        int64_t off = 0;
+        for (int d = rank - 1; d >= 0; --d) {
+            int64_t q = i / dims[d];
+            off += (i - q * dims[d]) * strides[o][d];
+            i = q;
+        }
+        return off;
+    }
+};
+
+inline nd_index make_nd(const shape_t & shape, const shape_t * const * strides, int ops) {
+    nd_index r;
+    r.rank = shape.rank;
+    for (int d = 0; d < shape.rank; ++d) {
+        r.dims[d] = shape[d];
+        for (int o = 0; o < ops; ++o) r.strides[o][d] = (*strides[o])[d];
+    }
+    return r;
+}
+
+template <class F>
+inline void with_dtype(dtype t, F && f) {
+    switch (t) {
+        case dtype::f32: f(float{}); break;
+        case dtype::f16: f(f16_t{}); break;
+        case dtype::bf16: f(bf16_t{}); break;
+        case dtype::i32: f(int32_t{}); break;
+        case dtype::i64: f(int64_t{}); break;
+        case dtype::u8: f(uint8_t{}); break;
+        case dtype::boolean: f(bool_t{}); break;
+    }
+}
+
+inline cudaStream_t stream_of(const exec_ctx & ctx) { return static_cast<cudaStream_t>(ctx.stream); }
+
+}  // namespace xemb::cuda

@@ -1,0 +1,259 @@
+// CUDA devices: discovery without crashing (the runtime is linked statically and finds the
+// driver at run time), one non-blocking stream per device driven by the device's queue thread,
+// a stream-ordered caching allocator, and sticky-fault detection.
+#include <cuda_runtime.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../../native/device.h"
+#include "prim/launch.cuh"
+
+namespace xemb {
+
+namespace cuda {
+
+extern const kernel_table table;
+
+bool is_sticky(cudaError_t e) {
+    switch (e) {
+        case cudaErrorIllegalAddress:
+        case cudaErrorLaunchFailure:
+        case cudaErrorIllegalInstruction:
+        case cudaErrorMisalignedAddress:
+        case cudaErrorInvalidAddressSpace:
+        case cudaErrorInvalidPc:
+        case cudaErrorHardwareStackError:
+        case cudaErrorAssert:
+        case cudaErrorECCUncorrectable:
+        case cudaErrorUnknown:
+            return true;
+        default:
+            return false;
+    }
+}
+
+status status_from_cuda(cudaError_t e, const char * what) {
+    if (e == cudaSuccess) return status::success();
+    std::string msg = std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
+    if (e == cudaErrorMemoryAllocation) return make_status(status_code::out_of_memory, msg);
+    if (is_sticky(e)) return make_status(status_code::device_lost, msg);
+    return make_status(status_code::device_error, msg);
+}
+
+namespace {
+
+// Blocks are cached per rounded size and reused in stream order: every use of a block is
+// enqueued on this device's single stream, so a block freed after its last use was launched can
+// be handed to a later launch on the same stream without waiting.
+class caching_allocator {
+  public:
+    explicit caching_allocator(int dev) : dev_(dev) {}
+
+    static size_t round(size_t bytes) {
+        if (bytes <= 512) return 512;
+        if (bytes <= (size_t(1) << 20)) return (bytes + 511) / 512 * 512;
+        return (bytes + (size_t(1) << 20) - 1) >> 20 << 20;  // 1 MiB granules for big blocks
+    }
+
+    status allocate(size_t bytes, void *& out) {
+        size_t sz = round(bytes);
+        std::lock_guard<std::mutex> lk(mu_);
+        auto it = free_.find(sz);
+        if (it != free_.end() && !it->second.empty()) {
+            out = it->second.back();
+            it->second.pop_back();
+            stats_.cache_hits++;
+        } else {
+            cudaSetDevice(dev_);
+            cudaError_t e = cudaMalloc(&out, sz);
+            if (e == cudaErrorMemoryAllocation) {
+                cudaGetLastError();
+                release_locked();
+                e = cudaMalloc(&out, sz);
+            }
+            if (e != cudaSuccess) {
+                cudaGetLastError();
+                status st = status_from_cuda(e, "cudaMalloc");
+                st.message = "could not allocate " + std::to_string(bytes) + " bytes on cuda:" + std::to_string(dev_) + ": " + st.message;
+                return st;
+            }
+            stats_.reserved += sz;
+        }
+        stats_.allocated += sz;
+        if (stats_.allocated > stats_.peak) stats_.peak = stats_.allocated;
+        stats_.alloc_count++;
+        return status::success();
+    }
+
+    void free(void * p, size_t bytes) {
+        std::lock_guard<std::mutex> lk(mu_);
+        size_t sz = round(bytes);
+        stats_.allocated -= sz;
+        free_[sz].push_back(p);
+    }
+
+    void release() {
+        std::lock_guard<std::mutex> lk(mu_);
+        release_locked();
+    }
+
+    memory_stats stats() const {
+        std::lock_guard<std::mutex> lk(mu_);
+        return stats_;
+    }
+
+  private:
+    void release_locked() {
+        cudaSetDevice(dev_);
+        // work still queued may own none of the cached blocks, but launched kernels might
+        // still read a block freed just now: wait for the device before returning memory
+        cudaDeviceSynchronize();
+        for (auto & [sz, list] : free_) {
+            for (void * p : list) {
+                cudaFree(p);
+                stats_.reserved -= sz;
+            }
+            list.clear();
+        }
+    }
+    int dev_;
+    mutable std::mutex mu_;
+    std::map<size_t, std::vector<void *>> free_;
+    memory_stats stats_;
+};
+
+class cuda_device final : public device {
+  public:
+    cuda_device(int index, const cudaDeviceProp & prop) : alloc_(index) {
+        info_.backend = "cuda";
+        info_.index = index;
+        info_.name = prop.name;
+        info_.cc_major = prop.major;
+        info_.cc_minor = prop.minor;
+        info_.total_memory = prop.totalGlobalMem;
+        info_.sm_count = prop.multiProcessorCount;
+        queue_ = std::make_unique<device_queue>("cuda:" + std::to_string(index));
+        queue_->set_thread_init([this] { init_stream(); });
+    }
+
+    const device_info & info() const override { return info_; }
+
+    status allocate(size_t bytes, storage_ptr & out) override {
+        XEMB_RETURN_IF_ERROR(health());
+        void * p = nullptr;
+        if (bytes) XEMB_RETURN_IF_ERROR(alloc_.allocate(bytes, p));
+        auto s = std::make_shared<storage>();
+        s->dev = this;
+        s->data = p;
+        s->bytes = bytes;
+        if (p) s->release = [this](void * data, size_t n) { alloc_.free(data, n); };
+        out = std::move(s);
+        return status::success();
+    }
+
+    memory_stats memory() const override { return alloc_.stats(); }
+    void release_cache() override { alloc_.release(); }
+
+    status copy_from_host(void * dst, const void * src, size_t bytes) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        // pageable source: the call returns once the source has been staged, so the caller may
+        // free it right after
+        return check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync(host to device)");
+    }
+
+    status copy_to_host(void * dst, const void * src, size_t bytes) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        XEMB_RETURN_IF_ERROR(check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync(device to host)"));
+        return check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+    }
+
+    status finish() override {
+        XEMB_RETURN_IF_ERROR(ready());
+        return check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+    }
+
+    status health() const override {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!lost_.empty())
+            return make_status(status_code::device_lost, "cuda:" + std::to_string(info_.index) + " is unusable after a fault (" + lost_ + "); restart the process to use this GPU again, the CPU backend keeps working");
+        return status::success();
+    }
+
+    const kernel_table & kernels() const override { return cuda::table; }
+    exec_ctx context(op_id op) override { return exec_ctx{this, nullptr, stream_, op}; }
+
+    void note_status(const status & st) override {
+        if (st.code != status_code::device_lost) return;
+        std::lock_guard<std::mutex> lk(mu_);
+        if (lost_.empty()) lost_ = st.message;
+    }
+
+    // Async faults reported by a sync mark the device lost when sticky.
+    status check(cudaError_t e, const char * what) {
+        status st = status_from_cuda(e, what);
+        if (st.code == status_code::device_lost) {
+            std::lock_guard<std::mutex> lk(mu_);
+            if (lost_.empty()) lost_ = st.message;
+        }
+        return st;
+    }
+
+  private:
+    void init_stream() {
+        cudaSetDevice(info_.index);
+        cudaError_t e = cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking);
+        if (e != cudaSuccess) init_error_ = status_from_cuda(e, "cudaStreamCreate");
+    }
+    status ready() {
+        XEMB_RETURN_IF_ERROR(health());
+        return init_error_;
+    }
+
+    device_info info_;
+    caching_allocator alloc_;
+    cudaStream_t stream_ = nullptr;
+    status init_error_;
+    mutable std::mutex mu_;
+    std::string lost_;
+};
+
+}  // namespace
+
+}  // namespace cuda
+
+void probe_cuda(device_report & report, std::vector<std::unique_ptr<device>> & owned) {
+    report.cuda_compiled = true;
+    int rt = 0;
+    cudaRuntimeGetVersion(&rt);
+    report.cuda_runtime = std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10);
+    int drv = 0;
+    cudaDriverGetVersion(&drv);
+    if (drv > 0) report.cuda_driver = std::to_string(drv / 1000) + "." + std::to_string(drv % 1000 / 10);
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        if (e == cudaErrorInsufficientDriver && drv == 0) report.cuda_reason = "CUDA driver not found";
+        else if (e == cudaErrorInsufficientDriver) report.cuda_reason = "CUDA driver " + report.cuda_driver + " is older than the runtime " + report.cuda_runtime + " this addon was built with";
+        else if (e == cudaErrorNoDevice) report.cuda_reason = "no CUDA device found";
+        else report.cuda_reason = std::string("CUDA initialisation failed: ") + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
+        return;
+    }
+    std::string skipped;
+    for (int i = 0; i < count; ++i) {
+        cudaDeviceProp prop{};
+        if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) { cudaGetLastError(); continue; }
+        if (prop.major < 8) {  // kernels are built for sm_80 and newer only
+            skipped += std::string(skipped.empty() ? "" : "; ") + prop.name + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + " is below sm_80)";
+            continue;
+        }
+        owned.push_back(std::make_unique<cuda::cuda_device>(i, prop));
+    }
+    report.cuda_available = owned.size() > 1;  // owned[0] is the CPU
+    if (!report.cuda_available) report.cuda_reason = skipped.empty() ? "no CUDA device found" : "no supported CUDA device: " + skipped;
+}
+
+}  // namespace xemb

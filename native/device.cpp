@@ -1,0 +1,36 @@
+#include "device.h"
+
+#include <mutex>
+
+namespace xemb {
+
+namespace {
+struct device_registry {
+    device_report report;
+    std::vector<std::unique_ptr<device>> owned;
+};
+
+device_registry & registry_instance() {
+    // intentionally leaked: queues may still be draining while static destructors run at exit
+    static device_registry * r = [] {
+        auto * reg = new device_registry();
+        reg->owned.push_back(make_cpu_device());
+        probe_cuda(reg->report, reg->owned);
+        for (auto & d : reg->owned) reg->report.devices.push_back(d.get());
+        return reg;
+    }();
+    return *r;
+}
+}  // namespace
+
+const device_report & devices() { return registry_instance().report; }
+
+device * find_device(const std::string & id) {
+    for (device * d : devices().devices) {
+        if (d->id() == id) return d;
+        if (id == "cuda" && d->info().backend == "cuda" && d->info().index == 0) return d;
+    }
+    return nullptr;
+}
+
+}  // namespace xemb

@@ -1,0 +1,75 @@
+// Devices: the CPU always, each CUDA device when the backend is compiled in and a driver and GPU
+// are present. Every device owns one ordered queue, an allocator and a kernel table.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+#include "queue.h"
+#include "registry.h"
+#include "tensor.h"
+
+namespace xemb {
+
+struct device_info {
+    std::string backend;   // "cpu" | "cuda"
+    int index = 0;
+    std::string name;
+    int cc_major = 0, cc_minor = 0;  // CUDA compute capability
+    uint64_t total_memory = 0;       // bytes
+    int sm_count = 0;                // CUDA multiprocessors
+    int cores = 0;                   // CPU threads used by the pool
+    std::string isa;                 // CPU kernels' instruction set ("avx512", "avx2", "generic")
+};
+
+struct memory_stats {
+    uint64_t allocated = 0;      // bytes handed out and not yet freed
+    uint64_t peak = 0;           // high-water mark of allocated
+    uint64_t reserved = 0;       // bytes held from the system (allocated + cached)
+    uint64_t alloc_count = 0;    // allocations served
+    uint64_t cache_hits = 0;     // served from the cache without a system call
+};
+
+class device {
+  public:
+    virtual ~device() = default;
+    virtual const device_info & info() const = 0;
+    std::string id() const { return info().backend == "cpu" ? "cpu" : info().backend + ":" + std::to_string(info().index); }
+
+    // Allocation happens on the calling thread; reuse is ordered by this device's single queue.
+    virtual status allocate(size_t bytes, storage_ptr & out) = 0;
+    virtual memory_stats memory() const = 0;
+    virtual void release_cache() {}
+
+    // Run on this device's queue thread only.
+    virtual status copy_from_host(void * dst, const void * src, size_t bytes) = 0;
+    virtual status copy_to_host(void * dst, const void * src, size_t bytes) = 0;  // done on return
+    virtual status finish() { return status::success(); }  // wait for launched work (queue thread)
+    virtual status health() const { return status::success(); }  // device_lost once sticky-faulted
+    virtual void note_status(const status &) {}  // a kernel's failure, so sticky faults are remembered
+
+    virtual const kernel_table & kernels() const = 0;
+    virtual exec_ctx context(op_id op) = 0;
+    device_queue & queue() { return *queue_; }
+
+  protected:
+    std::unique_ptr<device_queue> queue_;
+};
+
+// The process-wide device list. CUDA discovery never fails loudly: its reason is reported.
+struct device_report {
+    std::vector<device *> devices;
+    bool cuda_compiled = false;
+    bool cuda_available = false;
+    std::string cuda_reason;       // why CUDA is unavailable, empty when available
+    std::string cuda_runtime;      // runtime version linked in, e.g. "13.0"
+    std::string cuda_driver;       // driver's CUDA version, when a driver is present
+};
+const device_report & devices();
+device * find_device(const std::string & id);  // "cpu", "cuda", "cuda:N"; nullptr if absent
+
+// Implemented by kernels/cpu and kernels/cuda (the latter a stub when CUDA is not compiled).
+std::unique_ptr<device> make_cpu_device();
+void probe_cuda(device_report & report, std::vector<std::unique_ptr<device>> & owned);
+
+}  // namespace xemb

@@ -1,0 +1,109 @@
+#include "dispatch.h"
+
+#include <memory>
+
+#include "device.h"
+#include "params/all.h"
+
+namespace xemb {
+
+namespace {
+
+device * target_device(const op_args & args) {
+    if (!args.inputs.empty() && args.inputs[0].store) return args.inputs[0].dev();
+    return args.dev;
+}
+
+template <class P>
+status prepare(op_id id, op_args & args, device *& dev, std::shared_ptr<P> & out) {
+    auto p = std::make_shared<P>();
+    status st = P::parse(id, args, *p);
+    if (st.ok()) {
+        dev = target_device(args);
+        if (!dev) st = invalid_arg("expected a device, received none");
+    }
+    if (st.ok()) st = dev->health();
+    if (st.ok()) {
+        const kernel_table & kt = dev->kernels();
+        if (!kt.rows[static_cast<int>(id)].fn)
+            st = make_status(status_code::unsupported, std::string(op_name(id)) + " is not implemented on the " + kt.backend + " backend");
+        else
+            st = kt.supports(id, p.get());
+    }
+    if (!st.ok()) {
+        st.op = op_name(id);
+        return st;
+    }
+    out = std::move(p);
+    return status::success();
+}
+
+template <class P>
+status run_typed(op_id id, op_args & args, std::vector<tensor> & outputs) {
+    device * dev = nullptr;
+    std::shared_ptr<P> p;
+    XEMB_RETURN_IF_ERROR(prepare<P>(id, args, dev, p));
+    for (tensor * o : p->outputs()) {
+        o->strides = contiguous_strides(o->shape);
+        o->offset = 0;
+        size_t bytes = static_cast<size_t>(o->shape.numel()) * dtype_size(o->type);
+        status st = dev->allocate(bytes, o->store);
+        if (!st.ok()) {
+            st.op = op_name(id);
+            return st;
+        }
+    }
+    outputs.clear();
+    for (tensor * o : p->outputs()) outputs.push_back(*o);
+
+    const kernel_fn fn = dev->kernels().rows[static_cast<int>(id)].fn;
+    dev->queue().enqueue(op_name(id), [p, fn, dev, id]() -> status {
+        // Data derived from a failed op stays marked as failed instead of becoming valid-looking.
+        for (const tensor * in : p->inputs()) {
+            if (in->store->poison) {
+                for (tensor * o : p->outputs()) o->store->poison = in->store->poison;
+                return status::success();
+            }
+        }
+        status st = fn(p.get(), dev->context(id));
+        if (!st.ok()) {
+            st.op = op_name(id);
+            dev->note_status(st);
+            auto poison = std::make_shared<const status>(st);
+            for (tensor * o : p->outputs()) o->store->poison = poison;
+        }
+        return st;
+    });
+    return status::success();
+}
+
+template <class P>
+status check_typed(op_id id, op_args & args) {
+    device * dev = nullptr;
+    std::shared_ptr<P> p;
+    return prepare<P>(id, args, dev, p);
+}
+
+}  // namespace
+
+status run_op(op_id id, op_args & args, std::vector<tensor> & outputs) {
+    switch (id) {
+#define XEMB_OP(name, stem, P) \
+    case op_id::name: return run_typed<P>(id, args, outputs);
+#include "ops.def"
+#undef XEMB_OP
+    }
+    return make_status(status_code::internal, "unknown op id");
+}
+
+status check_op(op_id id, op_args & args) {
+    switch (id) {
+#define XEMB_OP(name, stem, P) \
+    case op_id::name: return check_typed<P>(id, args);
+#include "ops.def"
+#undef XEMB_OP
+    }
+    return make_status(status_code::internal, "unknown op id");
+}
+
+}  // namespace xemb

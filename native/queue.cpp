@@ -1,0 +1,87 @@
+#include "queue.h"
+
+namespace xemb {
+
+device_queue::device_queue(std::string name) : name_(std::move(name)) {}
+
+device_queue::~device_queue() {
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+}
+
+void device_queue::set_thread_init(std::function<void()> fn) {
+    std::lock_guard<std::mutex> lk(mu_);
+    thread_init_ = std::move(fn);
+}
+
+void device_queue::enqueue(const char * op, task_fn fn) {
+    bool notify;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        // the worker starts lazily so that loading the addon costs no thread per device
+        if (!started_) {
+            started_ = true;
+            worker_ = std::thread([this] { run(); });
+        }
+        notify = tasks_.empty();
+        tasks_.push_back(task{op, std::move(fn), nullptr, false});
+    }
+    if (notify) cv_.notify_one();
+}
+
+void device_queue::enqueue_sync(sync_fn fn, bool consume) {
+    bool notify;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!started_) {
+            started_ = true;
+            worker_ = std::thread([this] { run(); });
+        }
+        notify = tasks_.empty();
+        tasks_.push_back(task{"sync", nullptr, std::move(fn), consume});
+    }
+    if (notify) cv_.notify_one();
+}
+
+size_t device_queue::pending() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return tasks_.size();
+}
+
+void device_queue::run() {
+    {
+        std::function<void()> init;
+        {
+            std::lock_guard<std::mutex> lk(mu_);
+            init = thread_init_;
+        }
+        if (init) init();
+    }
+    for (;;) {
+        task t;
+        {
+            std::unique_lock<std::mutex> lk(mu_);
+            cv_.wait(lk, [&] { return stop_ || !tasks_.empty(); });
+            if (tasks_.empty()) return;  // stop requested and drained
+            t = std::move(tasks_.front());
+            tasks_.pop_front();
+        }
+        if (t.sync) {
+            status st = pending_error_;
+            if (t.consume) pending_error_ = status::success();
+            t.sync(std::move(st));
+            continue;
+        }
+        status st = t.fn();
+        if (!st.ok() && pending_error_.ok()) {
+            if (st.op.empty()) st.op = t.op;
+            pending_error_ = std::move(st);
+        }
+    }
+}
+
+}  // namespace xemb

@@ -1,0 +1,85 @@
+// The only import of the native addon. Declares its raw surface as types and hands it the error
+// classes so that native code throws our KernelError / DisposedError.
+import { createRequire } from 'node:module';
+import { DisposedError, KernelError } from './errors.js';
+
+export interface NativeTensor {
+  readonly dtype: string;
+  readonly shape: number[];
+  readonly strides: number[];
+  readonly offset: number;
+  readonly device: string;
+  readonly isContiguous: boolean;
+  readonly isDisposed: boolean;
+  /** [storage address, byte offset of this view, storage bytes] */
+  readonly storage: [bigint, number, number];
+  dispose(): void;
+  slice(dim: number, start: number, end: number, step?: number): NativeTensor;
+  permute(order: number[]): NativeTensor;
+  reshape(shape: number[]): NativeTensor;
+  expand(shape: number[]): NativeTensor;
+  transpose(dim0: number, dim1: number): NativeTensor;
+  read(): Promise<ArrayBuffer>;
+  to(device: string): NativeTensor;
+}
+
+export interface NativeDeviceInfo {
+  id: string;
+  backend: 'cpu' | 'cuda';
+  index: number;
+  name: string;
+  computeCapability?: string;
+  totalMemory?: number;
+  smCount?: number;
+  threads?: number;
+  isa?: string;
+  bestIsa?: string;
+}
+
+export interface NativeDeviceReport {
+  devices: NativeDeviceInfo[];
+  cuda: { compiled: boolean; available: boolean; reason: string; runtimeVersion: string; driverVersion: string };
+}
+
+export interface NativeMemoryStats {
+  allocated: number;
+  peak: number;
+  reserved: number;
+  allocCount: number;
+  cacheHits: number;
+}
+
+export type Attr = number | bigint | boolean | string | number[] | undefined;
+
+export interface Binding {
+  init(classes: { KernelError: typeof KernelError; DisposedError: typeof DisposedError }): void;
+  devices(): NativeDeviceReport;
+  ops(): { name: string; stem: string; devices: string[] }[];
+  runOp(name: string, inputs: NativeTensor[], attrs: Record<string, Attr>, device?: string): NativeTensor[];
+  supports(name: string, inputs: NativeTensor[], attrs: Record<string, Attr>, device?: string): KernelError | null;
+  fromHost(device: string, dtype: string, shape: number[], bytes: ArrayBufferView): NativeTensor;
+  synchronize(device: string): Promise<void>;
+  memoryStats(device: string): NativeMemoryStats;
+  releaseCache(device: string): void;
+  NativeTensor: abstract new () => NativeTensor;
+}
+
+function load(): Binding {
+  const require = createRequire(import.meta.url);
+  // src/ and dist/ both sit one level below the package root, beside build/
+  const path = '../build/Release/xembodied.node';
+  let b: Binding;
+  try {
+    b = require(path) as Binding;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `xembodied: could not load the native addon (${path}): ${reason}\n` +
+        'Build it with `npm run build:native` (set XEMB_CUDA=off on machines without nvcc).',
+    );
+  }
+  b.init({ KernelError, DisposedError });
+  return b;
+}
+
+export const binding: Binding = load();

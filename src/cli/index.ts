@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// xembodied command line. Commands: doctor (device report). More come with later capabilities.
+import { doctor } from './doctor.js';
+
+const USAGE = `usage: xembodied <command>
+
+commands:
+  doctor [--json]   devices, CUDA status and why it is unavailable, CPU instruction set, op registry
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'doctor':
+      return doctor(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`xembodied: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`xembodied: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

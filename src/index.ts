@@ -1,0 +1,18 @@
+// xembodied public API.
+export { KernelError, DisposedError, type KernelErrorCode } from './errors.js';
+export { DTYPES, isDType, type DType, type StorageArray, type ValueArray } from './dtype.js';
+export {
+  devices,
+  cudaStatus,
+  hasCuda,
+  synchronize,
+  memoryStats,
+  releaseCache,
+  type DeviceId,
+  type DeviceInfo,
+  type CudaStatus,
+  type MemoryStats,
+} from './device.js';
+export { Tensor, tensorStats, type TensorData, type TensorOptions } from './tensor.js';
+export * as ops from './ops/index.js';
+export { supports } from './supports.js';

@@ -1,0 +1,39 @@
+// Elementwise arithmetic with NumPy broadcasting. Both inputs share one dtype and device; a
+// number operand becomes a scalar of the tensor's dtype.
+import { Tensor } from '../tensor.js';
+import { checkTensor, create1, run1 } from './common.js';
+
+type Operand = Tensor | number;
+
+function binary(op: 'add' | 'sub' | 'mul' | 'div', a: Operand, b: Operand): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`Expected at least one Tensor for ${op} but received two numbers`);
+  const ta = typeof a === 'number' ? null : checkTensor(a, 'a');
+  const tb = typeof b === 'number' ? null : checkTensor(b, 'b');
+  const like = (ta ?? tb)!;
+  const scalar = (v: number) => create1('fill', like.device, { shape: [], value: v, dtype: like.dtype });
+  const x = ta ?? scalar(a as number);
+  const y = tb ?? scalar(b as number);
+  try {
+    return run1(op, [x, y]);
+  } finally {
+    if (x !== ta) x.dispose();
+    if (y !== tb) y.dispose();
+  }
+}
+
+/** a + b */
+export function add(a: Operand, b: Operand): Tensor {
+  return binary('add', a, b);
+}
+/** a - b */
+export function sub(a: Operand, b: Operand): Tensor {
+  return binary('sub', a, b);
+}
+/** a * b */
+export function mul(a: Operand, b: Operand): Tensor {
+  return binary('mul', a, b);
+}
+/** a / b (float dtypes only) */
+export function div(a: Operand, b: Operand): Tensor {
+  return binary('div', a, b);
+}

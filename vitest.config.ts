@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // native queues are process-wide; forks keep each test file in its own process
+    pool: 'forks',
+    testTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
