@@ -4,6 +4,7 @@
 
 #include "../kernels/cpu/vec.h"
 #include "../native/dispatch.h"
+#include "../native/guard.h"
 #include "../native/transfer.h"
 #include "addon.h"
 #include "convert.h"
@@ -180,6 +181,36 @@ Napi::Value release_cache(const Napi::CallbackInfo & info) {
     return info.Env().Undefined();
 }
 
+// guardViolations(): drains the guard-band reports (empty unless XEMB_GUARD_BANDS=1).
+Napi::Value guard_violations(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    std::vector<std::string> v = guard_drain();
+    Napi::Array a = Napi::Array::New(env, v.size());
+    for (size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), v[i]);
+    return a;
+}
+
+// debugPoke(tensor, byteOffset, value): writes one byte at data + byteOffset in queue order, only
+// inside a guard band and only with guard bands on; lets tests prove the bands catch overruns.
+Napi::Value debug_poke(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (!guard_enabled()) throw_status(env, make_status(status_code::unsupported, "debugPoke needs XEMB_GUARD_BANDS=1"), "");
+    const tensor & t = NativeTensor::unwrap(env, info[0], "tensor")->get(env, "debugPoke");
+    int64_t off = int_arg(env, info[1], "byteOffset");
+    int64_t lo = -static_cast<int64_t>(guard_bytes), hi = static_cast<int64_t>(t.store->bytes + guard_bytes);
+    bool in_band = (off >= lo && off < 0) || (off >= static_cast<int64_t>(t.store->bytes) && off < hi);
+    if (!in_band) throw Napi::RangeError::New(env, "debugPoke: byteOffset must fall inside a guard band");
+    auto value = std::make_shared<uint8_t>(static_cast<uint8_t>(int_arg(env, info[2], "value")));
+    storage_ptr store = t.store;
+    device * dev = t.dev();
+    dev->queue().enqueue("debug_poke", [dev, store, off, value]() -> status {
+        return dev->copy_from_host(static_cast<char *>(store->data) + off, value.get(), 1);
+    });
+    return env.Undefined();
+}
+
+Napi::Value guard_on(const Napi::CallbackInfo & info) { return Napi::Boolean::New(info.Env(), guard_enabled()); }
+
 Napi::Object module_init(Napi::Env env, Napi::Object exports) {
     auto * d = new addon_data();
     env.SetInstanceData<addon_data>(d);
@@ -198,6 +229,9 @@ Napi::Object module_init(Napi::Env env, Napi::Object exports) {
     exports.Set("synchronize", Napi::Function::New(env, synchronize_dev));
     exports.Set("memoryStats", Napi::Function::New(env, memory_stats_js));
     exports.Set("releaseCache", Napi::Function::New(env, release_cache));
+    exports.Set("guardViolations", Napi::Function::New(env, guard_violations));
+    exports.Set("debugPoke", Napi::Function::New(env, debug_poke));
+    exports.Set("guardEnabled", Napi::Function::New(env, guard_on));
     exports.Set("NativeTensor", d->tensor_ctor.Value());
     return exports;
 }

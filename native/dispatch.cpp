@@ -52,6 +52,7 @@ status run_typed(op_id id, op_args & args, std::vector<tensor> & outputs) {
             st.op = op_name(id);
             return st;
         }
+        o->store->producer = op_name(id);
     }
     outputs.clear();
     for (tensor * o : p->outputs()) outputs.push_back(*o);

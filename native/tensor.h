@@ -24,14 +24,15 @@ struct storage {
     device * dev = nullptr;
     void * data = nullptr;
     size_t bytes = 0;
-    std::function<void(void *, size_t)> release;
+    std::function<void(storage &)> release;
+    const char * producer = "upload";  // op that writes this storage (for guard-band reports)
     // Set (on the owning queue's thread) when the op that writes this storage failed or read
     // poisoned data; readbacks reject with it instead of returning garbage.
     std::shared_ptr<const status> poison;
     storage() = default;
     storage(const storage &) = delete;
     storage & operator=(const storage &) = delete;
-    ~storage() { if (release) release(data, bytes); }
+    ~storage() { if (release) release(*this); }
 };
 using storage_ptr = std::shared_ptr<storage>;
 

@@ -93,6 +93,7 @@ status to_device(const tensor & t_in, device * dst, tensor & out) {
     o.strides = contiguous_strides(t.shape);
     size_t bytes = t.nbytes();
     XEMB_RETURN_IF_ERROR(dst->allocate(bytes, o.store));
+    o.store->producer = "to";
 
     // Both halves are enqueued now, so every queue sees the copy in call order; a source half
     // never waits on another queue, which rules out cycles between queues.

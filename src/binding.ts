@@ -61,6 +61,9 @@ export interface Binding {
   synchronize(device: string): Promise<void>;
   memoryStats(device: string): NativeMemoryStats;
   releaseCache(device: string): void;
+  guardViolations(): string[];
+  guardEnabled(): boolean;
+  debugPoke(t: NativeTensor, byteOffset: number, value: number): void;
   NativeTensor: abstract new () => NativeTensor;
 }
 

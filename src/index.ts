@@ -16,3 +16,4 @@ export {
 export { Tensor, tensorStats, type TensorData, type TensorOptions } from './tensor.js';
 export * as ops from './ops/index.js';
 export { supports } from './supports.js';
+export { guardBandsEnabled, guardViolations } from './debug.js';

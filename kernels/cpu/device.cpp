@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../../native/device.h"
+#include "../../native/guard.h"
 #include "../../native/thread-pool.h"
 #include "vec.h"
 
@@ -52,18 +53,25 @@ class cpu_device final : public device {
 
     status allocate(size_t bytes, storage_ptr & out) override {
         constexpr size_t align = 64;  // one cache line; enough for AVX-512 loads
+        const size_t guard = guard_enabled() ? guard_bytes : 0;
         size_t rounded = (bytes + align - 1) / align * align;
-        void * p = rounded ? std::aligned_alloc(align, rounded) : nullptr;
-        if (rounded && !p)
+        size_t total = rounded + 2 * guard;
+        char * base = total ? static_cast<char *>(std::aligned_alloc(align, total)) : nullptr;
+        if (total && !base)
             return make_status(status_code::out_of_memory, "cpu: could not allocate " + std::to_string(bytes) + " bytes");
+        if (guard) {
+            std::memset(base, guard_pattern, guard);
+            std::memset(base + guard + bytes, guard_pattern, total - guard - bytes);
+        }
         auto s = std::make_shared<storage>();
         s->dev = this;
-        s->data = p;
+        s->data = base ? base + guard : nullptr;
         s->bytes = bytes;
         note_alloc(bytes);
-        s->release = [this](void * data, size_t n) {
-            std::free(data);
-            allocated_.fetch_sub(n);
+        s->release = [this, base, guard, total](storage & st) {
+            if (guard) check_guards(st, base, guard, total);
+            std::free(base);
+            allocated_.fetch_sub(st.bytes);
         };
         out = std::move(s);
         return status::success();
@@ -90,6 +98,14 @@ class cpu_device final : public device {
     exec_ctx context(op_id op) override { return exec_ctx{this, &pool_, nullptr, op}; }
 
   private:
+    static void check_guards(const storage & st, const char * base, size_t guard, size_t total) {
+        const auto * b = reinterpret_cast<const uint8_t *>(base);
+        int64_t lo = guard_find_damage(b, guard);
+        int64_t hi = guard_find_damage(b + guard + st.bytes, total - guard - st.bytes);
+        if (lo >= 0 || hi >= 0)
+            guard_record(std::string("cpu: ") + st.producer + " wrote outside its " + std::to_string(st.bytes) + "-byte output (" +
+                         (lo >= 0 ? std::to_string(static_cast<int64_t>(guard) - lo) + " bytes before the start" : std::to_string(hi) + " bytes past the end") + ")");
+    }
     void note_alloc(size_t bytes) {
         uint64_t now = allocated_.fetch_add(bytes) + bytes;
         uint64_t prev = peak_.load();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../../native/device.h"
+#include "../../native/guard.h"
 #include "prim/launch.cuh"
 
 namespace xemb {
@@ -143,15 +144,42 @@ class cuda_device final : public device {
 
     status allocate(size_t bytes, storage_ptr & out) override {
         XEMB_RETURN_IF_ERROR(health());
+        const size_t guard = guard_enabled() ? guard_bytes : 0;
+        const size_t total = bytes ? (bytes + 255) / 256 * 256 + 2 * guard : 0;
         void * p = nullptr;
-        if (bytes) XEMB_RETURN_IF_ERROR(alloc_.allocate(bytes, p));
+        if (total) XEMB_RETURN_IF_ERROR(alloc_.allocate(total, p));
+        if (guard) {
+            // bands are written with a blocking memset on the legacy stream before first use
+            cudaSetDevice(info_.index);
+            cudaMemset(p, guard_pattern, guard);
+            cudaMemset(static_cast<char *>(p) + guard + bytes, guard_pattern, total - guard - bytes);
+        }
         auto s = std::make_shared<storage>();
         s->dev = this;
-        s->data = p;
+        s->data = p ? static_cast<char *>(p) + guard : nullptr;
         s->bytes = bytes;
-        if (p) s->release = [this](void * data, size_t n) { alloc_.free(data, n); };
+        if (p) s->release = [this, p, guard, total](storage & st) {
+            if (guard) check_guards(st, static_cast<const char *>(p), guard, total);
+            alloc_.free(p, total);
+        };
         out = std::move(s);
         return status::success();
+    }
+
+    // Test mode only: waits for the stream so the kernels that wrote the block have finished.
+    void check_guards(const storage & st, const char * base, size_t guard, size_t total) {
+        std::vector<uint8_t> host(total);
+        cudaSetDevice(info_.index);
+        if (stream_) cudaStreamSynchronize(stream_);
+        if (cudaMemcpy(host.data(), base, total, cudaMemcpyDeviceToHost) != cudaSuccess) {
+            cudaGetLastError();
+            return;
+        }
+        int64_t lo = guard_find_damage(host.data(), guard);
+        int64_t hi = guard_find_damage(host.data() + guard + st.bytes, total - guard - st.bytes);
+        if (lo >= 0 || hi >= 0)
+            guard_record(id() + ": " + st.producer + " wrote outside its " + std::to_string(st.bytes) + "-byte output (" +
+                         (lo >= 0 ? std::to_string(static_cast<int64_t>(guard) - lo) + " bytes before the start" : std::to_string(hi) + " bytes past the end") + ")");
     }
 
     memory_stats memory() const override { return alloc_.stats(); }
