@@ -6,6 +6,7 @@ export default defineConfig({
     // native queues are process-wide; forks keep each test file in its own process
     pool: 'forks',
     testTimeout: 60_000,
-    reporters: ['default'],
+    // guard bands around every native allocation; the harness asserts none was overwritten
+    env: { XEMB_GUARD_BANDS: '1' },
   },
 });
