@@ -14,6 +14,8 @@ namespace xemb::js {
 
 addon_data & data(Napi::Env env) { return *env.GetInstanceData<addon_data>(); }
 
+void register_timing(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 // init({KernelError, DisposedError}): the error classes are defined in TS (src/errors.ts) and
@@ -233,6 +235,7 @@ Napi::Object module_init(Napi::Env env, Napi::Object exports) {
     exports.Set("debugPoke", Napi::Function::New(env, debug_poke));
     exports.Set("guardEnabled", Napi::Function::New(env, guard_on));
     exports.Set("NativeTensor", d->tensor_ctor.Value());
+    register_timing(env, exports);
     return exports;
 }
 

@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <chrono>
 #include <mutex>
 
 namespace xemb {
@@ -22,6 +23,16 @@ device_registry & registry_instance() {
     return *r;
 }
 }  // namespace
+
+status device::record_event(timing_event & ev) {
+    ev.host_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return status::success();
+}
+
+status device::event_elapsed_ms(timing_event & a, timing_event & b, double & ms) {
+    ms = b.host_ms - a.host_ms;
+    return status::success();
+}
 
 const device_report & devices() { return registry_instance().report; }
 

@@ -2,6 +2,7 @@
 // are present. Every device owns one ordered queue, an allocator and a kernel table.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,18 @@ struct memory_stats {
     uint64_t cache_hits = 0;     // served from the cache without a system call
 };
 
+// A point in a device's queue, for benchmarks: CPU records the host clock when the queue thread
+// reaches it; CUDA records a cudaEvent on the stream.
+struct timing_event {
+    double host_ms = 0;
+    void * native = nullptr;
+    std::function<void(void *)> destroy;
+    timing_event() = default;
+    timing_event(const timing_event &) = delete;
+    timing_event & operator=(const timing_event &) = delete;
+    ~timing_event() { if (destroy && native) destroy(native); }
+};
+
 class device {
   public:
     virtual ~device() = default;
@@ -47,6 +60,10 @@ class device {
     virtual status finish() { return status::success(); }  // wait for launched work (queue thread)
     virtual status health() const { return status::success(); }  // device_lost once sticky-faulted
     virtual void note_status(const status &) {}  // a kernel's failure, so sticky faults are remembered
+
+    // Queue thread only. elapsed waits for b to complete.
+    virtual status record_event(timing_event & ev);
+    virtual status event_elapsed_ms(timing_event & a, timing_event & b, double & ms);
 
     virtual const kernel_table & kernels() const = 0;
     virtual exec_ctx context(op_id op) = 0;

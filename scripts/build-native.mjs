@@ -3,6 +3,7 @@
 //   XEMB_CUDA=auto|on|off   compile CUDA kernels when nvcc is found (default auto)
 //   XEMB_CUDA_ARCHS="90"    narrow CUDA architectures (default 80;86;89;90)
 //   XEMB_BUILD_JOBS=N       parallel compile jobs (default: cores)
+//   XEMB_BUILD_DIR=dir      build somewhere else than build/ (development next to a loaded addon)
 //   XEMB_SKIP_NATIVE=1      skip (for tooling that only needs the TypeScript)
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -25,6 +26,7 @@ const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', '
 const jobs = process.env.XEMB_BUILD_JOBS ?? String(availableParallelism());
 // configure every time (cheap), so a changed XEMB_CUDA or XEMB_CUDA_ARCHS takes effect
 const defs = [`--CDXEMB_CUDA=${mode}`];
+if (process.env.XEMB_BUILD_DIR) defs.push('--out', process.env.XEMB_BUILD_DIR);
 if (process.env.XEMB_CUDA_ARCHS) defs.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.XEMB_CUDA_ARCHS}`);
 console.log(`xembodied: building the native addon (XEMB_CUDA=${mode}, ${jobs} jobs)`);
 for (const step of [['configure', ...defs], ['build', '--parallel', jobs, ...defs]]) {

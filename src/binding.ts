@@ -23,6 +23,11 @@ export interface NativeTensor {
   to(device: string): NativeTensor;
 }
 
+/** Opaque queue-ordered timing event. */
+export interface NativeEvent {
+  readonly __event: unique symbol;
+}
+
 export interface NativeDeviceInfo {
   id: string;
   backend: 'cpu' | 'cuda';
@@ -64,6 +69,9 @@ export interface Binding {
   guardViolations(): string[];
   guardEnabled(): boolean;
   debugPoke(t: NativeTensor, byteOffset: number, value: number): void;
+  eventRecord(device: string): NativeEvent;
+  eventElapsed(start: NativeEvent, end: NativeEvent): Promise<number>;
+  cpuPeaks(bytes?: number): Promise<{ readGBs: number; fmaGflops: number; threads: number; isa: string }>;
   NativeTensor: abstract new () => NativeTensor;
 }
 

@@ -40,7 +40,7 @@ export function checkDevice(device: unknown, name = 'device'): DeviceId {
 }
 
 /** Resolves once everything enqueued on `device` so far has run; rejects with the first failure. */
-export function synchronize(device: DeviceId = 'cpu'): Promise<void> {
+export async function synchronize(device: DeviceId = 'cpu'): Promise<void> {
   return binding.synchronize(checkDevice(device));
 }
 

@@ -1,11 +1,14 @@
-// The CPU device: 64-byte aligned allocations with statistics, one ordered queue, and a thread
+// The CPU device: 64-byte aligned allocations (large blocks cached by size) with statistics, one ordered queue, and a thread
 // pool sized to the machine's cores (XEMB_CPU_THREADS overrides).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../../native/device.h"
 #include "../../native/guard.h"
@@ -56,7 +59,13 @@ class cpu_device final : public device {
         const size_t guard = guard_enabled() ? guard_bytes : 0;
         size_t rounded = (bytes + align - 1) / align * align;
         size_t total = rounded + 2 * guard;
-        char * base = total ? static_cast<char *>(std::aligned_alloc(align, total)) : nullptr;
+        if (total >= cache_min) total = (total + cache_granule - 1) / cache_granule * cache_granule;
+        char * base = total ? take_cached(total) : nullptr;
+        if (total && !base) base = static_cast<char *>(std::aligned_alloc(align, total));
+        if (total && !base) {
+            release_cache();
+            base = static_cast<char *>(std::aligned_alloc(align, total));
+        }
         if (total && !base)
             return make_status(status_code::out_of_memory, "cpu: could not allocate " + std::to_string(bytes) + " bytes");
         if (guard) {
@@ -70,8 +79,8 @@ class cpu_device final : public device {
         note_alloc(bytes);
         s->release = [this, base, guard, total](storage & st) {
             if (guard) check_guards(st, base, guard, total);
-            std::free(base);
             allocated_.fetch_sub(st.bytes);
+            give_back(base, total);
         };
         out = std::move(s);
         return status::success();
@@ -81,9 +90,19 @@ class cpu_device final : public device {
         memory_stats m;
         m.allocated = allocated_.load();
         m.peak = peak_.load();
-        m.reserved = m.allocated;
+        std::lock_guard<std::mutex> lk(cache_mu_);
+        m.reserved = m.allocated + cached_bytes_;
         m.alloc_count = count_.load();
+        m.cache_hits = hits_;
         return m;
+    }
+
+    void release_cache() override {
+        std::lock_guard<std::mutex> lk(cache_mu_);
+        for (auto & [sz, list] : cache_)
+            for (char * p : list) std::free(p);
+        cache_.clear();
+        cached_bytes_ = 0;
     }
 
     status copy_from_host(void * dst, const void * src, size_t bytes) override {
@@ -98,6 +117,36 @@ class cpu_device final : public device {
     exec_ctx context(op_id op) override { return exec_ctx{this, &pool_, nullptr, op}; }
 
   private:
+    // Large blocks are cached by size: fresh pages cost a page fault per 4 KiB on first write,
+    // which made a 64 MiB elementwise op several times slower than its memory traffic.
+    static constexpr size_t cache_min = size_t(1) << 20;
+    static constexpr size_t cache_granule = size_t(1) << 16;
+    static constexpr size_t cache_cap = size_t(2) << 30;  // cached bytes kept at most
+
+    char * take_cached(size_t total) {
+        if (total < cache_min) return nullptr;
+        std::lock_guard<std::mutex> lk(cache_mu_);
+        auto it = cache_.find(total);
+        if (it == cache_.end() || it->second.empty()) return nullptr;
+        char * p = it->second.back();
+        it->second.pop_back();
+        cached_bytes_ -= total;
+        ++hits_;
+        return p;
+    }
+
+    void give_back(char * base, size_t total) {
+        if (total >= cache_min) {
+            std::lock_guard<std::mutex> lk(cache_mu_);
+            if (cached_bytes_ + total <= cache_cap) {
+                cache_[total].push_back(base);
+                cached_bytes_ += total;
+                return;
+            }
+        }
+        std::free(base);
+    }
+
     static void check_guards(const storage & st, const char * base, size_t guard, size_t total) {
         const auto * b = reinterpret_cast<const uint8_t *>(base);
         int64_t lo = guard_find_damage(b, guard);
@@ -115,6 +164,10 @@ class cpu_device final : public device {
     device_info info_;
     thread_pool pool_;
     std::atomic<uint64_t> allocated_{0}, peak_{0}, count_{0};
+    mutable std::mutex cache_mu_;
+    std::map<size_t, std::vector<char *>> cache_;
+    size_t cached_bytes_ = 0;
+    uint64_t hits_ = 0;
 };
 
 }  // namespace

@@ -89,6 +89,31 @@ static void gemm_rows_f32(int64_t rows, int64_t n, int64_t k, const float * a, i
     }
 }
 
+// 64 independent partial sums: vectorises to full-width loads without reassociation.
+static float read_sum(const float * __restrict p, int64_t n) {
+    float acc[64] = {};
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 64; ++j) acc[j] += p[i + j];
+    float s = 0;
+    for (; i < n; ++i) s += p[i];
+    for (int j = 0; j < 64; ++j) s += acc[j];
+    return s;
+}
+
+// 128 independent chains of x = x * a + b: enough in flight to hide FMA latency on two units.
+constexpr int fma_chain_count = 128;
+static float fma_chains(int64_t iters, float seed) {
+    float x[fma_chain_count];
+    for (int j = 0; j < fma_chain_count; ++j) x[j] = seed + static_cast<float>(j) * 1e-3f;
+    const float a = 0.999999f, b = 1e-7f;
+    for (int64_t i = 0; i < iters; ++i)
+        for (int j = 0; j < fma_chain_count; ++j) x[j] = x[j] * a + b;
+    float s = 0;
+    for (int j = 0; j < fma_chain_count; ++j) s += x[j];
+    return s;
+}
+
 extern const vec_kernels table;
 const vec_kernels table = {
     XEMB_ISA_NAME,
@@ -96,6 +121,9 @@ const vec_kernels table = {
     binary_half<load_f16, store_f16>,
     binary_half<load_bf16, store_bf16>,
     gemm_rows_f32,
+    read_sum,
+    fma_chains,
+    2 * fma_chain_count,
 };
 
 }  // namespace xemb::cpu::XEMB_ISA_NS

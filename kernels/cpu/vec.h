@@ -18,6 +18,11 @@ struct vec_kernels {
     void (*binary_bf16)(binary_fn_kind, int64_t n, const uint16_t * a, int64_t sa, const uint16_t * b, int64_t sb, uint16_t * out);
     // c[m, n] = sum_k a[m, k] * b[k, n] for m < rows; a row stride lda, b contiguous [K, N], c contiguous [rows, N]
     void (*gemm_rows_f32)(int64_t rows, int64_t n, int64_t k, const float * a, int64_t lda, const float * b, float * c);
+    // peak probes (bench only): vector-width streaming read of n floats; `iters` rounds of
+    // independent FMA chains (returns a value so the work is not optimised away)
+    float (*read_sum)(const float * p, int64_t n);
+    float (*fma_chains)(int64_t iters, float seed);
+    int fma_flops_per_iter;
 };
 
 const vec_kernels & vec();

@@ -210,6 +210,26 @@ class cuda_device final : public device {
         return status::success();
     }
 
+    status record_event(timing_event & ev) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        if (!ev.native) {
+            cudaEvent_t e;
+            XEMB_RETURN_IF_ERROR(check(cudaEventCreate(&e), "cudaEventCreate"));
+            ev.native = e;
+            ev.destroy = [](void * p) { cudaEventDestroy(static_cast<cudaEvent_t>(p)); };
+        }
+        return check(cudaEventRecord(static_cast<cudaEvent_t>(ev.native), stream_), "cudaEventRecord");
+    }
+
+    status event_elapsed_ms(timing_event & a, timing_event & b, double & ms) override {
+        if (!a.native || !b.native) return invalid_arg("eventElapsed: both events must be recorded on this CUDA device");
+        XEMB_RETURN_IF_ERROR(check(cudaEventSynchronize(static_cast<cudaEvent_t>(b.native)), "cudaEventSynchronize"));
+        float f = 0;
+        XEMB_RETURN_IF_ERROR(check(cudaEventElapsedTime(&f, static_cast<cudaEvent_t>(a.native), static_cast<cudaEvent_t>(b.native)), "cudaEventElapsedTime"));
+        ms = f;
+        return status::success();
+    }
+
     const kernel_table & kernels() const override { return cuda::table; }
     exec_ctx context(op_id op) override { return exec_ctx{this, nullptr, stream_, op}; }
 

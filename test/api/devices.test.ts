@@ -1,0 +1,69 @@
+// Device discovery never crashes; without a GPU the CUDA backend says why; doctor prints it.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KernelError, Tensor, cudaStatus, devices, hasCuda, ops } from '../../src/index.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('devices', () => {
+  it('lists the CPU first with its name, threads and kernel ISA', () => {
+    const [cpu] = devices();
+    expect(cpu?.id).toBe('cpu');
+    expect(cpu?.name.length).toBeGreaterThan(0);
+    expect(cpu?.threads).toBeGreaterThanOrEqual(1);
+    expect(['avx512', 'avx2', 'generic']).toContain(cpu?.isa);
+  });
+
+  it('CUDA devices carry name, compute capability, memory and SM count; otherwise a reason', () => {
+    const cuda = cudaStatus();
+    const gpus = devices().filter((d) => d.backend === 'cuda');
+    expect(cuda.available).toBe(gpus.length > 0);
+    if (cuda.available) {
+      for (const g of gpus) {
+        expect(g.computeCapability).toMatch(/^\d+\.\d+$/);
+        expect(g.totalMemory).toBeGreaterThan(0);
+        expect(g.smCount).toBeGreaterThan(0);
+      }
+    } else {
+      expect(cuda.reason.length).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(hasCuda())('without CUDA, a cuda tensor is a typed UNAVAILABLE error that carries the reason', () => {
+    let err: unknown;
+    try {
+      Tensor.from([1, 2], { device: 'cuda' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KernelError);
+    expect((err as KernelError).code).toBe('UNAVAILABLE');
+    expect((err as KernelError).message).toContain(cudaStatus().reason);
+    expect(() => ops.zeros([2], { device: 'cuda:0' })).toThrow(KernelError);
+  });
+
+  it('malformed device strings are TypeErrors', () => {
+    expect(() => Tensor.from([1], { device: 'gpu' as never })).toThrow(TypeError);
+    expect(() => ops.zeros([1], { device: 'cuda:x' as never })).toThrow(/Expected a device/);
+  });
+
+  it.runIf(hasCuda())('mixing devices in one op is rejected before launch', () => {
+    const a = Tensor.from([1, 2, 3]);
+    const b = Tensor.from([1, 2, 3], { device: 'cuda' });
+    expect(() => ops.add(a, b)).toThrow(/expected b on the same device as a \(cpu\), received a tensor on cuda:0/);
+  });
+
+  it('`xembodied doctor` prints the device report', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), 'doctor'], { encoding: 'utf8', cwd: root });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/devices:\n\s+cpu\s+/);
+    expect(r.stdout).toMatch(/cuda: (available|unavailable)/);
+    if (!hasCuda()) expect(r.stdout).toContain(`reason: ${cudaStatus().reason}`);
+    expect(r.stdout).toMatch(/ops \(\d+\):/);
+    const j = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), 'doctor', '--json'], { encoding: 'utf8', cwd: root });
+    const report = JSON.parse(j.stdout) as { devices: unknown[]; cuda: { available: boolean } };
+    expect(report.devices.length).toBe(devices().length);
+    expect(report.cuda.available).toBe(hasCuda());
+  });
+});
