@@ -103,50 +103,48 @@ Napi::Value NativeTensor::dispose(const Napi::CallbackInfo & info) {
     return info.Env().Undefined();
 }
 
+// Runs a view function; a failed status becomes a KernelError for op `op`.
+template <class F>
+static Napi::Value make_view(Napi::Env env, const tensor & t, const char * op, F && f) {
+    tensor out;
+    status st = f(out);
+    if (!st.ok()) {
+        st.op = op;
+        throw_status(env, st, t.dev()->info().backend.c_str());
+    }
+    return NativeTensor::wrap(env, out, false);
+}
+
 Napi::Value NativeTensor::slice(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "slice");
-    tensor out;
-    status st = view_slice(t, int_arg(env, info[0], "dim"), int_arg(env, info[1], "start"), int_arg(env, info[2], "end"),
-                           info[3].IsUndefined() ? 1 : int_arg(env, info[3], "step"), out);
-    if (!st.ok()) { st.op = "slice"; throw_status(env, st, t.dev()->info().backend.c_str()); }
-    return wrap(env, out, false);
+    int64_t dim = int_arg(env, info[0], "dim"), start = int_arg(env, info[1], "start"), end = int_arg(env, info[2], "end");
+    int64_t step = info[3].IsUndefined() ? 1 : int_arg(env, info[3], "step");
+    return make_view(env, t, "slice", [&](tensor & out) { return view_slice(t, dim, start, end, step, out); });
 }
 
 Napi::Value NativeTensor::permute(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "permute");
-    tensor out;
-    status st = view_permute(t, int_array(env, info[0], "order"), out);
-    if (!st.ok()) { st.op = "permute"; throw_status(env, st, t.dev()->info().backend.c_str()); }
-    return wrap(env, out, false);
+    return make_view(env, t, "permute", [&](tensor & out) { return view_permute(t, int_array(env, info[0], "order"), out); });
 }
 
 Napi::Value NativeTensor::reshape(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "reshape");
-    tensor out;
-    status st = view_reshape(t, int_array(env, info[0], "shape"), out);
-    if (!st.ok()) { st.op = "reshape"; throw_status(env, st, t.dev()->info().backend.c_str()); }
-    return wrap(env, out, false);
+    return make_view(env, t, "reshape", [&](tensor & out) { return view_reshape(t, int_array(env, info[0], "shape"), out); });
 }
 
 Napi::Value NativeTensor::expand(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "expand");
-    tensor out;
-    status st = view_expand(t, int_array(env, info[0], "shape"), out);
-    if (!st.ok()) { st.op = "expand"; throw_status(env, st, t.dev()->info().backend.c_str()); }
-    return wrap(env, out, false);
+    return make_view(env, t, "expand", [&](tensor & out) { return view_expand(t, int_array(env, info[0], "shape"), out); });
 }
 
 Napi::Value NativeTensor::transpose(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "transpose");
-    tensor out;
-    status st = view_transpose(t, int_arg(env, info[0], "dim0"), int_arg(env, info[1], "dim1"), out);
-    if (!st.ok()) { st.op = "transpose"; throw_status(env, st, t.dev()->info().backend.c_str()); }
-    return wrap(env, out, false);
+    return make_view(env, t, "transpose", [&](tensor & out) { return view_transpose(t, int_arg(env, info[0], "dim0"), int_arg(env, info[1], "dim1"), out); });
 }
 
 // read(): Promise<ArrayBuffer> with the elements in row-major order, resolved once every op

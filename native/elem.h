@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "dtype.h"
 #include "half.h"
 #include "hd.h"
 
@@ -72,6 +73,20 @@ template <class S, class D> XEMB_HD D convert(S s) {
         return int_from_real<D>(static_cast<double>(to_f32(s)));
     } else {
         return static_cast<D>(s);  // integer -> integer wraps modulo 2^bits (two's complement)
+    }
+}
+
+// Calls f(T{}) with T the storage type of dtype `t` (host code: kernels dispatch on it).
+template <class F>
+inline void with_dtype(dtype t, F && f) {
+    switch (t) {
+        case dtype::f32: f(float{}); break;
+        case dtype::f16: f(f16_t{}); break;
+        case dtype::bf16: f(bf16_t{}); break;
+        case dtype::i32: f(int32_t{}); break;
+        case dtype::i64: f(int64_t{}); break;
+        case dtype::u8: f(uint8_t{}); break;
+        case dtype::boolean: f(bool_t{}); break;
     }
 }
 

@@ -1,5 +1,8 @@
 #include "queue.h"
 
+#include <exception>
+#include <new>
+
 namespace xemb {
 
 device_queue::device_queue(std::string name) : name_(std::move(name)) {}
@@ -18,7 +21,7 @@ void device_queue::set_thread_init(std::function<void()> fn) {
     thread_init_ = std::move(fn);
 }
 
-void device_queue::enqueue(const char * op, task_fn fn) {
+void device_queue::push(task t) {
     bool notify;
     {
         std::lock_guard<std::mutex> lk(mu_);
@@ -28,24 +31,14 @@ void device_queue::enqueue(const char * op, task_fn fn) {
             worker_ = std::thread([this] { run(); });
         }
         notify = tasks_.empty();
-        tasks_.push_back(task{op, std::move(fn), nullptr, false});
+        tasks_.push_back(std::move(t));
     }
     if (notify) cv_.notify_one();
 }
 
-void device_queue::enqueue_sync(sync_fn fn, bool consume) {
-    bool notify;
-    {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (!started_) {
-            started_ = true;
-            worker_ = std::thread([this] { run(); });
-        }
-        notify = tasks_.empty();
-        tasks_.push_back(task{"sync", nullptr, std::move(fn), consume});
-    }
-    if (notify) cv_.notify_one();
-}
+void device_queue::enqueue(const char * op, task_fn fn) { push(task{op, std::move(fn), nullptr, false}); }
+
+void device_queue::enqueue_sync(sync_fn fn, bool consume) { push(task{"sync", nullptr, std::move(fn), consume}); }
 
 size_t device_queue::pending() const {
     std::lock_guard<std::mutex> lk(mu_);
@@ -73,10 +66,25 @@ void device_queue::run() {
         if (t.sync) {
             status st = pending_error_;
             if (t.consume) pending_error_ = status::success();
-            t.sync(std::move(st));
+            try {
+                t.sync(std::move(st));
+            } catch (...) {
+                // a sync callback only formats results; nothing may escape a queue thread
+            }
             continue;
         }
-        status st = t.fn();
+        status st;
+        // Kernels return statuses; an exception (say bad_alloc in a kernel's scratch buffer)
+        // must still not take the process down.
+        try {
+            st = t.fn();
+        } catch (const std::bad_alloc &) {
+            st = make_status(status_code::out_of_memory, "out of host memory while running the op");
+        } catch (const std::exception & e) {
+            st = make_status(status_code::internal, std::string("unexpected exception: ") + e.what());
+        } catch (...) {
+            st = make_status(status_code::internal, "unexpected exception");
+        }
         if (!st.ok() && pending_error_.ok()) {
             if (st.op.empty()) st.op = t.op;
             pending_error_ = std::move(st);

@@ -38,6 +38,7 @@ class device_queue {
         sync_fn sync;
         bool consume;
     };
+    void push(task t);
     void run();
 
     std::string name_;

@@ -142,6 +142,8 @@ status view_reshape(const tensor & t, const std::vector<int64_t> & req, tensor &
         } else if (dims[i] < 0) {
             return invalid_arg("reshape: expected dimensions >= -1, received " + vec_str(req));
         } else {
+            if (dims[i] != 0 && known > (int64_t(1) << 53) / dims[i])
+                return invalid_arg("reshape: expected at most 2^53 elements, received shape " + vec_str(req));
             known *= dims[i];
         }
     }

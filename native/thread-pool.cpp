@@ -29,8 +29,14 @@ void thread_pool::worker_loop(int) {
             auto * fn = job_;
             int64_t b = c * job_chunk_, e = std::min(job_n_, b + job_chunk_);
             lk.unlock();
-            (*fn)(b, e);
+            std::exception_ptr err;
+            try {
+                (*fn)(b, e);
+            } catch (...) {
+                err = std::current_exception();
+            }
             lk.lock();
+            if (err && !error_) error_ = err;
             if (++done_chunks_ == job_chunks_) cv_done_.notify_all();
         }
     }
@@ -56,13 +62,23 @@ void thread_pool::parallel_for(int64_t n, int64_t grain, const std::function<voi
         int64_t c = next_chunk_++;
         int64_t b = c * chunk, e = std::min(n, b + chunk);
         lk.unlock();
-        fn(b, e);
+        std::exception_ptr err;
+        try {
+            fn(b, e);
+        } catch (...) {
+            err = std::current_exception();
+        }
         lk.lock();
+        if (err && !error_) error_ = err;
         ++done_chunks_;
     }
     cv_done_.wait(lk, [&] { return done_chunks_ == job_chunks_; });
     job_ = nullptr;
     job_chunks_ = 0;
+    std::exception_ptr err = error_;
+    error_ = nullptr;
+    lk.unlock();
+    if (err) std::rethrow_exception(err);
 }
 
 }  // namespace xemb

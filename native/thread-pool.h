@@ -3,6 +3,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -18,7 +19,8 @@ class thread_pool {
     thread_pool & operator=(const thread_pool &) = delete;
 
     int size() const { return n_threads_; }
-    // fn(begin, end) over chunks of at least `grain` items; runs inline when one chunk suffices
+    // fn(begin, end) over chunks of at least `grain` items; runs inline when one chunk suffices.
+    // An exception thrown by fn on any thread is rethrown on the caller once all chunks finished.
     void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> & fn);
 
   private:
@@ -32,6 +34,7 @@ class thread_pool {
     int64_t next_chunk_ = 0, done_chunks_ = 0;
     uint64_t generation_ = 0;
     bool stop_ = false;
+    std::exception_ptr error_;
 };
 
 }  // namespace xemb

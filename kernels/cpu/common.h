@@ -11,20 +11,6 @@
 
 namespace xemb::cpu {
 
-// Calls f(T{}) with T the storage type of `t`.
-template <class F>
-inline void with_dtype(dtype t, F && f) {
-    switch (t) {
-        case dtype::f32: f(float{}); break;
-        case dtype::f16: f(f16_t{}); break;
-        case dtype::bf16: f(bf16_t{}); break;
-        case dtype::i32: f(int32_t{}); break;
-        case dtype::i64: f(int64_t{}); break;
-        case dtype::u8: f(uint8_t{}); break;
-        case dtype::boolean: f(bool_t{}); break;
-    }
-}
-
 // Up to three operands iterated over one shape; operand 0 is usually the contiguous output.
 // Adjacent dims are merged when every operand's strides allow it, so a contiguous case becomes one
 // long row and broadcasting costs one div/mod chain per row, not per element.

@@ -7,8 +7,9 @@ namespace xemb::cuda {
 namespace {
 template <class T>
 __global__ void arange_kernel(T * out, int64_t n, double start, double step) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    grid_stride(n, [&](int64_t i) {
         out[i] = from_f64<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));
+    });
 }
 }  // namespace
 

@@ -30,8 +30,9 @@ __device__ __forceinline__ T apply(binary_kind k, T x, T y) {
 
 template <class T>
 __global__ void binary_kernel(binary_kind k, const T * a, const T * b, T * out, int64_t n, nd_index idx) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    grid_stride(n, [&](int64_t i) {
         out[i] = apply<T>(k, a[idx.offset(0, i)], b[idx.offset(1, i)]);
+    });
 }
 }  // namespace
 

@@ -7,8 +7,9 @@ namespace xemb::cuda {
 namespace {
 template <class S, class D>
 __global__ void cast_kernel(const S * x, D * out, int64_t n, nd_index idx) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    grid_stride(n, [&](int64_t i) {
         out[i] = convert<S, D>(x[idx.offset(0, i)]);
+    });
 }
 }  // namespace
 

@@ -37,17 +37,11 @@ inline nd_index make_nd(const shape_t & shape, const shape_t * const * strides, 
     return r;
 }
 
+// for (i = global thread index; i < n; i += grid size) f(i), with 64-bit indices
 template <class F>
-inline void with_dtype(dtype t, F && f) {
-    switch (t) {
-        case dtype::f32: f(float{}); break;
-        case dtype::f16: f(f16_t{}); break;
-        case dtype::bf16: f(bf16_t{}); break;
-        case dtype::i32: f(int32_t{}); break;
-        case dtype::i64: f(int64_t{}); break;
-        case dtype::u8: f(uint8_t{}); break;
-        case dtype::boolean: f(bool_t{}); break;
-    }
+__device__ __forceinline__ void grid_stride(int64_t n, F && f) {
+    const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) f(i);
 }
 
 inline cudaStream_t stream_of(const exec_ctx & ctx) { return static_cast<cudaStream_t>(ctx.stream); }

@@ -7,8 +7,9 @@ namespace xemb::cuda {
 namespace {
 template <class T>
 __global__ void fill_kernel(T * out, int64_t n, T v) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    grid_stride(n, [&](int64_t i) {
         out[i] = v;
+    });
 }
 }  // namespace
 

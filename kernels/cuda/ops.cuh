@@ -5,12 +5,6 @@
 
 namespace xemb::cuda {
 
-status cast(const cast_params & p, const exec_ctx & ctx);
-status copy(const copy_params & p, const exec_ctx & ctx);
-status fill(const fill_params & p, const exec_ctx & ctx);
-status arange(const arange_params & p, const exec_ctx & ctx);
-status random(const random_params & p, const exec_ctx & ctx);
-status binary(const binary_params & p, const exec_ctx & ctx);
-status matmul(const matmul_params & p, const exec_ctx & ctx);
+#include "../../native/kernel-decls.inc"
 
 }  // namespace xemb::cuda

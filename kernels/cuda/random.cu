@@ -9,11 +9,11 @@ namespace xemb::cuda {
 namespace {
 template <class T>
 __global__ void random_kernel(T * out, int64_t n, uint64_t seed, uint64_t offset, double a, double b, bool normal) {
-    for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    grid_stride(n, [&](int64_t i) {
         double v = normal ? rng_add(a, rng_mul(b, philox_normal(seed, offset, static_cast<uint64_t>(i))))
                           : rng_add(a, rng_mul(__dadd_rn(b, -a), philox_unit(philox_bits(seed, offset, static_cast<uint64_t>(i)))));
         out[i] = from_f64<T>(v);
-    }
+    });
 }
 }  // namespace
 

@@ -15,26 +15,25 @@ function checkSeed(x: unknown, name: string): number | bigint {
   throw new TypeError(`Expected a non-negative safe integer or bigint for ${name} but received ${typeof x} ${String(x)}`);
 }
 
-/** Uniform values in [low, high) (24 random bits each), f32/f16/bf16. */
-export function randomUniform(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
-  return create1('random_uniform', options.device, {
+function random(op: string, shape: readonly number[], options: RandomOptions, params: Record<string, number>): Tensor {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object with a seed for ${op}`);
+  const checked: Record<string, number> = {};
+  for (const [k, v] of Object.entries(params)) checked[k] = checkNumber(v, k);
+  return create1(op, options.device, {
     shape: checkShape(shape),
     dtype: checkDType(options.dtype ?? 'f32'),
     seed: checkSeed(options.seed, 'seed'),
     offset: options.offset === undefined ? undefined : checkSeed(options.offset, 'offset'),
-    low: checkNumber(options.low ?? 0, 'low'),
-    high: checkNumber(options.high ?? 1, 'high'),
+    ...checked,
   });
+}
+
+/** Uniform values in [low, high) (24 random bits each), f32/f16/bf16. */
+export function randomUniform(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
+  return random('random_uniform', shape, options, { low: options?.low ?? 0, high: options?.high ?? 1 });
 }
 
 /** Normal values with `mean` and `std` (Box-Muller on the Philox stream), f32/f16/bf16. */
 export function randomNormal(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number }): Tensor {
-  return create1('random_normal', options.device, {
-    shape: checkShape(shape),
-    dtype: checkDType(options.dtype ?? 'f32'),
-    seed: checkSeed(options.seed, 'seed'),
-    offset: options.offset === undefined ? undefined : checkSeed(options.offset, 'offset'),
-    mean: checkNumber(options.mean ?? 0, 'mean'),
-    std: checkNumber(options.std ?? 1, 'std'),
-  });
+  return random('random_normal', shape, options, { mean: options?.mean ?? 0, std: options?.std ?? 1 });
 }
