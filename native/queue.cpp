@@ -1,5 +1,6 @@
 #include "queue.h"
 
+#include <chrono>
 #include <exception>
 #include <new>
 
@@ -30,8 +31,9 @@ void device_queue::push(task t) {
             started_ = true;
             worker_ = std::thread([this] { run(); });
         }
-        notify = tasks_.empty();
+        notify = sleeping_;
         tasks_.push_back(std::move(t));
+        queued_.store(tasks_.size(), std::memory_order_release);
     }
     if (notify) cv_.notify_one();
 }
@@ -58,10 +60,22 @@ void device_queue::run() {
         task t;
         {
             std::unique_lock<std::mutex> lk(mu_);
+            if (tasks_.empty() && !stop_) {
+                // Op calls arrive microseconds apart during a forward pass: poll briefly before
+                // sleeping so that the JS thread rarely has to pay for a futex wake-up.
+                lk.unlock();
+                auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+                while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+                    std::this_thread::yield();
+                lk.lock();
+            }
+            sleeping_ = true;
             cv_.wait(lk, [&] { return stop_ || !tasks_.empty(); });
+            sleeping_ = false;
             if (tasks_.empty()) return;  // stop requested and drained
             t = std::move(tasks_.front());
             tasks_.pop_front();
+            queued_.store(tasks_.size(), std::memory_order_release);
         }
         if (t.sync) {
             status st = pending_error_;

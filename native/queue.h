@@ -4,6 +4,7 @@
 // failed op is marked poisoned on its storage (see dispatch.cpp), so it can never be read back as
 // if it were valid, even after the error was reported.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -49,6 +50,8 @@ class device_queue {
     status pending_error_;  // touched by the worker only
     bool stop_ = false;
     bool started_ = false;
+    bool sleeping_ = false;
+    std::atomic<size_t> queued_{0};  // lock-free view of tasks_.size() for the worker's polling  // worker is blocked on cv_: only then does a push pay for a wake-up
     std::thread worker_;
 };
 

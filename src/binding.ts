@@ -60,7 +60,7 @@ export interface Binding {
   init(classes: { KernelError: typeof KernelError; DisposedError: typeof DisposedError }): void;
   devices(): NativeDeviceReport;
   ops(): { name: string; stem: string; devices: string[] }[];
-  runOp(name: string, inputs: NativeTensor[], attrs: Record<string, Attr>, device?: string): NativeTensor[];
+  runOp(name: string, inputs: NativeTensor[], attrs?: Record<string, Attr>, device?: string): NativeTensor[];
   supports(name: string, inputs: NativeTensor[], attrs: Record<string, Attr>, device?: string): KernelError | null;
   fromHost(device: string, dtype: string, shape: number[], bytes: ArrayBufferView): NativeTensor;
   synchronize(device: string): Promise<void>;

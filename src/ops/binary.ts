@@ -6,6 +6,12 @@ import { checkTensor, create1, run1 } from './common.js';
 type Operand = Tensor | number;
 
 function binary(op: 'add' | 'sub' | 'mul' | 'div', a: Operand, b: Operand): Tensor {
+  // the common case first: a forward pass makes thousands of these calls
+  if (a instanceof Tensor && b instanceof Tensor) return run1(op, [a, b]);
+  return withScalar(op, a, b);
+}
+
+function withScalar(op: 'add' | 'sub' | 'mul' | 'div', a: Operand, b: Operand): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`Expected at least one Tensor for ${op} but received two numbers`);
   const ta = typeof a === 'number' ? null : checkTensor(a, 'a');
   const tb = typeof b === 'number' ? null : checkTensor(b, 'b');

@@ -27,8 +27,9 @@ export function checkNumber(x: unknown, name: string): number {
 }
 
 /** Runs a registry op on tensor inputs (on their device) and wraps its single output. */
-export function run1(op: string, inputs: Tensor[], attrs: Record<string, Attr> = {}): Tensor {
-  return new Tensor(binding.runOp(op, inputs.map((t) => t.handle), attrs)[0]!);
+export function run1(op: string, inputs: Tensor[], attrs?: Record<string, Attr>): Tensor {
+  const handles = inputs.length === 2 ? [inputs[0]!.handle, inputs[1]!.handle] : inputs.map((t) => t.handle);
+  return new Tensor(binding.runOp(op, handles, attrs)[0]!);
 }
 
 /** Runs a creation op (no tensor inputs) on `device`. */
