@@ -1,7 +1,7 @@
 // Benchmark runner: device timing from queue events, host timing through the `benchmark` package,
 // and the derived GB/s, GFLOP/s and fraction-of-peak columns. See bench/README.md.
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import Benchmark from 'benchmark';
 import {
   cpuPeaks,
@@ -47,7 +47,7 @@ export interface CustomBench {
 export interface RunContext {
   device: DeviceId;
   quick: boolean;
-  header: string;
+  header: Header;
 }
 
 export interface CaseResult {
@@ -80,6 +80,7 @@ export interface Header {
   date: string;
   commit: string;
   loadAvg1m: number;
+  cores: number;
   peaks: CpuPeaks | null;
 }
 
@@ -101,6 +102,7 @@ export async function makeHeader(device: DeviceId): Promise<Header> {
   const cpu = all[0]!;
   const id = device === 'cuda' ? 'cuda:0' : device;
   const info = all.find((d) => d.id === id);
+  const load = loadavg()[0] ?? 0; // before the peak probe, which loads the CPU itself
   // CPU peaks are measured once per run; there is no CUDA peak probe yet
   const peaks = device === 'cpu' ? await cpuPeaks() : null;
   return {
@@ -111,7 +113,8 @@ export async function makeHeader(device: DeviceId): Promise<Header> {
     node: process.version,
     date: new Date().toISOString(),
     commit: gitCommit(),
-    loadAvg1m: loadavg()[0] ?? 0,
+    loadAvg1m: load,
+    cores: availableParallelism(),
     peaks,
   };
 }
@@ -120,9 +123,11 @@ export function formatHeader(h: Header): string {
   const peak = h.peaks
     ? `CPU peaks (measured): read ${h.peaks.readGBs.toFixed(1)} GB/s, f32 FMA ${h.peaks.fmaGflops.toFixed(1)} GFLOP/s`
     : 'device peaks: n/a (no CUDA peak probe yet)';
+  // other processes skew both the timings and the peak probe (it is measured once, at start)
+  const busy = h.loadAvg1m >= h.cores / 2 ? ' — **machine busy: timings and peaks are contended**' : '';
   return [
     `**${h.deviceName}** (${h.device}) · ISA ${h.isa} · ${h.threads} threads · node ${h.node} · ${h.date} · commit ${h.commit}`,
-    `${peak} · load avg (1 min) at start ${h.loadAvg1m.toFixed(2)}`,
+    `${peak} · load avg (1 min) at start ${h.loadAvg1m.toFixed(2)} on ${h.cores} cores${busy}`,
   ].join('  \n');
 }
 

@@ -153,7 +153,8 @@ class cpu_device final : public device {
         int64_t hi = guard_find_damage(b + guard + st.bytes, total - guard - st.bytes);
         if (lo >= 0 || hi >= 0)
             guard_record(std::string("cpu: ") + st.producer + " wrote outside its " + std::to_string(st.bytes) + "-byte output (" +
-                         (lo >= 0 ? std::to_string(static_cast<int64_t>(guard) - lo) + " bytes before the start" : std::to_string(hi) + " bytes past the end") + ")");
+                         "first damaged byte at offset " + std::to_string(lo >= 0 ? lo - static_cast<int64_t>(guard) : static_cast<int64_t>(st.bytes) + hi) + ", " +
+                         (lo >= 0 ? "before the start" : "past the end") + ")");
     }
     void note_alloc(size_t bytes) {
         uint64_t now = allocated_.fetch_add(bytes) + bytes;

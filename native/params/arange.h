@@ -41,6 +41,7 @@ struct arange_params {
 
   private:
     static status check_value(double v, dtype t) {
+        if (dtype_is_int(t)) v = std::trunc(v);  // integer dtypes store the truncated value
         double lo = 0, hi = 0;
         switch (t) {
             case dtype::i32: lo = -2147483648.0; hi = 2147483647.0; break;

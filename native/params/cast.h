@@ -1,6 +1,8 @@
 // cast: out = x converted to `dtype`, contiguous.
 // Float -> int truncates toward zero and saturates at the type's range, NaN -> 0; anything -> bool
-// is x != 0; bool -> number is 0/1. Float -> f16/bf16 rounds to nearest even.
+// is x != 0; bool -> number is 0/1. Float -> f16/bf16 rounds to nearest even. Integer -> f16/bf16
+// goes through f32 (two roundings), exactly as PyTorch's .to(torch.bfloat16) does, because parity
+// with PyTorch matters more here than the last bit of huge integers.
 #pragma once
 #include "../op-args.h"
 

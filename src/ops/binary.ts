@@ -1,5 +1,6 @@
 // Elementwise arithmetic with NumPy broadcasting. Both inputs share one dtype and device; a
 // number operand becomes a scalar of the tensor's dtype.
+import { KernelError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor, create1, run1 } from './common.js';
 
@@ -16,9 +17,17 @@ function withScalar(op: 'add' | 'sub' | 'mul' | 'div', a: Operand, b: Operand): 
   const ta = typeof a === 'number' ? null : checkTensor(a, 'a');
   const tb = typeof b === 'number' ? null : checkTensor(b, 'b');
   const like = (ta ?? tb)!;
-  const scalar = (v: number) => create1('fill', like.device, { shape: [], value: v, dtype: like.dtype });
-  const x = ta ?? scalar(a as number);
-  const y = tb ?? scalar(b as number);
+  const scalar = (v: number, name: string) => {
+    try {
+      return create1('fill', like.device, { shape: [], value: v, dtype: like.dtype });
+    } catch (e) {
+      // report it as the arithmetic op's argument, not as the internal fill
+      if (!(e instanceof KernelError)) throw e;
+      throw new KernelError(e.message.replace(/^fill: expected value/, `${op}: expected ${name}`), e.code, op, e.backend);
+    }
+  };
+  const x = ta ?? scalar(a as number, 'a');
+  const y = tb ?? scalar(b as number, 'b');
   try {
     return run1(op, [x, y]);
   } finally {

@@ -30,10 +30,10 @@ function random(op: string, shape: readonly number[], options: RandomOptions, pa
 
 /** Uniform values in [low, high) (24 random bits each), f32/f16/bf16. */
 export function randomUniform(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
-  return random('random_uniform', shape, options, { low: options?.low ?? 0, high: options?.high ?? 1 });
+  return random('random_uniform', shape, options, { low: options?.low === undefined ? 0 : options.low, high: options?.high === undefined ? 1 : options.high });
 }
 
 /** Normal values with `mean` and `std` (Box-Muller on the Philox stream), f32/f16/bf16. */
 export function randomNormal(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number }): Tensor {
-  return random('random_normal', shape, options, { mean: options?.mean ?? 0, std: options?.std ?? 1 });
+  return random('random_normal', shape, options, { mean: options?.mean === undefined ? 0 : options.mean, std: options?.std === undefined ? 1 : options.std });
 }

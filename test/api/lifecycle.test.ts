@@ -46,7 +46,7 @@ describe('disposal', () => {
     const base = Tensor.from([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
     const v = base.slice(1, 1, 3);
     base.dispose();
-    expect(Array.from(await v.toArray())).toEqual([2, 3, 5, 6]);
+    expect(Array.from((await v.toArray()) as Float32Array)).toEqual([2, 3, 5, 6]);
   });
 
   it('disposing an input right after enqueueing an op is safe (queued work holds a reference)', async () => {
@@ -54,7 +54,7 @@ describe('disposal', () => {
     const b = ops.mul(a, 2);
     const copy = a.clone();
     a.dispose();
-    const expected = Float32Array.from(await copy.toArray(), (x) => Math.fround(x * 2));
+    const expected = Float32Array.from((await copy.toArray()) as Float32Array, (x) => Math.fround(x * 2));
     expect(await b.toArray()).toEqual(expected);
     copy.dispose();
     b.dispose();

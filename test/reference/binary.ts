@@ -74,10 +74,17 @@ export function binaryElement(op: BinaryOp, dtype: DType, x: Val, y: Val): numbe
       return roundToBits(Math.fround(f64op(op, x as number, y as number)), dtype);
     case 'i64':
       return BigInt.asIntN(64, bigop(op, x as bigint, y as bigint));
-    case 'i32':
-      return Number(BigInt.asIntN(32, bigop(op, BigInt(x), BigInt(y))));
-    case 'u8':
-      return Number(BigInt.asUintN(8, bigop(op, BigInt(x), BigInt(y))));
+    case 'i32': {
+      // two's complement wrap: a sum or difference of two i32 is exact in f64 before ToInt32 (| 0); mul needs imul
+      const a = x as number;
+      const b = y as number;
+      if (op === 'div') throw new Error('reference: integer div is not defined');
+      return op === 'add' ? (a + b) | 0 : op === 'sub' ? (a - b) | 0 : Math.imul(a, b);
+    }
+    case 'u8': {
+      if (op === 'div') throw new Error('reference: integer div is not defined');
+      return f64op(op, x as number, y as number) & 0xff;
+    }
     case 'bool':
       throw new Error('reference: bool is not arithmetic');
   }

@@ -122,16 +122,10 @@ export function bitsToValue(bits: number, d: FloatDType): number {
   return sgn * (2 ** mantBits + man) * 2 ** (e - fmt.emax - mantBits);
 }
 
-export function isNaNBits(bits: number, d: FloatDType): boolean {
-  return Number.isNaN(bitsToValue(bits, d));
-}
-
-/** Rounds a double to f32 (Math.fround is IEEE round-to-nearest-even) and returns the value. */
-export function toF32(x: number): number {
-  return Math.fround(x);
-}
-
-/** A value computed in f64 stored as a float dtype the native way: f32 first, then f16/bf16. */
+/**
+ * A value computed in f64 stored as a float dtype the native way (elem.h from_f64): f32 first
+ * (Math.fround is IEEE round to nearest even), then f16/bf16. Returns the f32 value or half bits.
+ */
 export function f64ToFloatStorage(x: number, d: FloatDType): number {
   const f = Math.fround(x);
   return d === 'f32' ? f : roundToBits(f, d);
@@ -170,8 +164,10 @@ export function castElement(x: Val, from: DType, to: DType): number | bigint {
   if (from === to) return isHalf(to) ? roundToBits(x as number, to) : x;
   if (to === 'bool') return (typeof x === 'bigint' ? x !== 0n : x !== 0) ? 1 : 0; // NaN != 0
   if (isFloat(to)) {
-    // floats round to nearest even; integers (and bool) are rounded once from their exact value
-    const src: number | bigint = isFloat(from) ? (x as number) : BigInt(x);
+    // floats round to nearest even; integers (and bool) round from their exact value to f32 first
+    // and only then to f16/bf16, as PyTorch does (c10::BFloat16/Half are built from a float), so
+    // a large integer can round twice
+    const src: number | bigint = isFloat(from) ? (x as number) : bitsToValue(roundToBits(BigInt(x), 'f32'), 'f32');
     const bits = roundToBits(src, to);
     return to === 'f32' ? bitsToValue(bits, 'f32') : bits;
   }

@@ -1,0 +1,24 @@
+// Backends every op case runs on, and the visible notice when CUDA is absent.
+import { it } from 'vitest';
+import { cudaStatus, hasCuda, type DeviceId } from '../../src/index.js';
+
+/** 'cpu' always, then 'cuda' when a driver and a supported GPU are present. */
+export function backends(): DeviceId[] {
+  return hasCuda() ? ['cpu', 'cuda'] : ['cpu'];
+}
+
+/**
+ * Registers one test that makes a missing CUDA backend visible: skipped (its name carries the
+ * reason) normally, failing when XEMB_REQUIRE_CUDA=1 (npm run test:gpu). Call once per op file.
+ */
+export function cudaNotice(): void {
+  if (hasCuda()) return;
+  const reason = cudaStatus().reason || 'CUDA unavailable';
+  if (process.env.XEMB_REQUIRE_CUDA === '1') {
+    it(`cuda: required by XEMB_REQUIRE_CUDA=1 but unavailable — ${reason}`, () => {
+      throw new Error(`XEMB_REQUIRE_CUDA=1 but CUDA is unavailable: ${reason}`);
+    });
+  } else {
+    it.skip(`cuda: skipped — ${reason}`, () => {});
+  }
+}
