@@ -23,6 +23,12 @@ void device_queue::set_thread_init(std::function<void()> fn) {
 }
 
 void device_queue::push(task t) {
+    std::vector<task> dead;
+    {
+        std::lock_guard<std::mutex> lk(graveyard_mu_);
+        dead.swap(graveyard_);
+    }
+    dead.clear();
     bool notify;
     {
         std::lock_guard<std::mutex> lk(mu_);
@@ -47,6 +53,16 @@ size_t device_queue::pending() const {
     return tasks_.size();
 }
 
+void device_queue::bury(task && t) {
+    std::vector<task> dead;
+    {
+        std::lock_guard<std::mutex> lk(graveyard_mu_);
+        graveyard_.push_back(std::move(t));
+        // while JS awaits a long queue nobody pushes: free here rather than hold intermediates
+        if (graveyard_.size() >= 64) dead.swap(graveyard_);
+    }
+}
+
 void device_queue::run() {
     {
         std::function<void()> init;
@@ -67,6 +83,14 @@ void device_queue::run() {
                 auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
                 while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
                     std::this_thread::yield();
+                if (queued_.load(std::memory_order_acquire) == 0) {
+                    // going to sleep: nobody is enqueuing, so free what finished tasks hold now
+                    std::vector<task> dead;
+                    {
+                        std::lock_guard<std::mutex> g(graveyard_mu_);
+                        dead.swap(graveyard_);
+                    }
+                }
                 lk.lock();
             }
             sleeping_ = true;
@@ -78,6 +102,12 @@ void device_queue::run() {
             queued_.store(tasks_.size(), std::memory_order_release);
         }
         if (t.sync) {
+            {
+                // a sync point promises that finished work has let go of its memory
+                std::vector<task> dead;
+                std::lock_guard<std::mutex> g(graveyard_mu_);
+                dead.swap(graveyard_);
+            }
             status st = pending_error_;
             if (t.consume) pending_error_ = status::success();
             try {
@@ -85,6 +115,7 @@ void device_queue::run() {
             } catch (...) {
                 // a sync callback only formats results; nothing may escape a queue thread
             }
+            bury(std::move(t));
             continue;
         }
         status st;
@@ -103,6 +134,7 @@ void device_queue::run() {
             if (st.op.empty()) st.op = t.op;
             pending_error_ = std::move(st);
         }
+        bury(std::move(t));
     }
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 #include "status.h"
 
 namespace xemb {
@@ -40,6 +41,7 @@ class device_queue {
         bool consume;
     };
     void push(task t);
+    void bury(task && t);
     void run();
 
     std::string name_;
@@ -51,7 +53,12 @@ class device_queue {
     bool stop_ = false;
     bool started_ = false;
     bool sleeping_ = false;
-    std::atomic<size_t> queued_{0};  // lock-free view of tasks_.size() for the worker's polling  // worker is blocked on cv_: only then does a push pay for a wake-up
+    std::atomic<size_t> queued_{0};  // lock-free view of tasks_.size() for the worker's polling
+    // Finished tasks are destroyed by the next push (on the thread that allocated their state),
+    // or by the worker once it goes idle: frees on the worker thread while the JS thread
+    // allocates made both fight over the malloc arena lock, which cost microseconds per op call.
+    std::mutex graveyard_mu_;
+    std::vector<task> graveyard_;  // worker is blocked on cv_: only then does a push pay for a wake-up
     std::thread worker_;
 };
 
