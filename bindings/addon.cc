@@ -46,7 +46,7 @@ Napi::Value device_list(const Napi::CallbackInfo & info) {
             o.Set("computeCapability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor));
             o.Set("totalMemory", static_cast<double>(d.total_memory));
             o.Set("smCount", d.sm_count);
-        } else {
+        } else if (d.backend == "cpu") {
             o.Set("threads", d.cores);
             o.Set("isa", d.isa);
             o.Set("bestIsa", cpu::best_isa());

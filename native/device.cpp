@@ -17,6 +17,7 @@ device_registry & registry_instance() {
         auto * reg = new device_registry();
         reg->owned.push_back(make_cpu_device());
         probe_cuda(reg->report, reg->owned);
+        probe_cuda_emu(reg->report, reg->owned);
         for (auto & d : reg->owned) reg->report.devices.push_back(d.get());
         return reg;
     }();
@@ -39,6 +40,7 @@ const device_report & devices() { return registry_instance().report; }
 device * find_device(const std::string & id) {
     for (device * d : devices().devices) {
         if (d->id() == id) return d;
+        if (id == "cuda-emu:0" && d->info().backend == "cuda-emu") return d;
         if (id == "cuda" && d->info().backend == "cuda" && d->info().index == 0) return d;
     }
     return nullptr;

@@ -13,7 +13,7 @@
 namespace xemb {
 
 struct device_info {
-    std::string backend;   // "cpu" | "cuda"
+    std::string backend;   // "cpu" | "cuda" | "cuda-emu" (tests only)
     int index = 0;
     std::string name;
     int cc_major = 0, cc_minor = 0;  // CUDA compute capability
@@ -47,7 +47,11 @@ class device {
   public:
     virtual ~device() = default;
     virtual const device_info & info() const = 0;
-    std::string id() const { return info().backend == "cpu" ? "cpu" : info().backend + ":" + std::to_string(info().index); }
+    // "cpu", "cuda:N", "cuda-emu"
+    std::string id() const {
+        const std::string & b = info().backend;
+        return b == "cuda" ? b + ":" + std::to_string(info().index) : b;
+    }
 
     // Allocation happens on the calling thread; reuse is ordered by this device's single queue.
     virtual status allocate(size_t bytes, storage_ptr & out) = 0;
@@ -81,6 +85,7 @@ struct device_report {
     std::string cuda_reason;       // why CUDA is unavailable, empty when available
     std::string cuda_runtime;      // runtime version linked in, e.g. "13.0"
     std::string cuda_driver;       // driver's CUDA version, when a driver is present
+    bool cuda_emu_compiled = false;  // the test-only cuda-emu backend is in this build
 };
 const device_report & devices();
 device * find_device(const std::string & id);  // "cpu", "cuda", "cuda:N"; nullptr if absent
@@ -88,5 +93,7 @@ device * find_device(const std::string & id);  // "cpu", "cuda", "cuda:N"; nullp
 // Implemented by kernels/cpu and kernels/cuda (the latter a stub when CUDA is not compiled).
 std::unique_ptr<device> make_cpu_device();
 void probe_cuda(device_report & report, std::vector<std::unique_ptr<device>> & owned);
+// Test-only: the CUDA kernels on the host emulator, registered when XEMB_ENABLE_CUDA_EMU=1.
+void probe_cuda_emu(device_report & report, std::vector<std::unique_ptr<device>> & owned);
 
 }  // namespace xemb

@@ -30,7 +30,7 @@ export interface NativeEvent {
 
 export interface NativeDeviceInfo {
   id: string;
-  backend: 'cpu' | 'cuda';
+  backend: 'cpu' | 'cuda' | 'cuda-emu';
   index: number;
   name: string;
   computeCapability?: string;

@@ -2,8 +2,8 @@
 import { binding, type NativeDeviceInfo, type NativeMemoryStats } from './binding.js';
 import { invalidParameter } from './errors.js';
 
-/** `"cpu"`, `"cuda"` (= `"cuda:0"`) or `"cuda:N"`. */
-export type DeviceId = 'cpu' | 'cuda' | `cuda:${number}`;
+/** `"cpu"`, `"cuda"` (= `"cuda:0"`) or `"cuda:N"`; `"cuda-emu"` exists in tests only (XEMB_ENABLE_CUDA_EMU=1). */
+export type DeviceId = 'cpu' | 'cuda' | `cuda:${number}` | 'cuda-emu';
 
 export type DeviceInfo = NativeDeviceInfo;
 export type MemoryStats = NativeMemoryStats;
@@ -33,7 +33,7 @@ export function hasCuda(): boolean {
 }
 
 export function checkDevice(device: unknown, name = 'device'): DeviceId {
-  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) {
+  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?|cuda-emu)$/.test(device)) {
     throw invalidParameter(name, 'a device ("cpu", "cuda" or "cuda:N")', device);
   }
   return device as DeviceId;

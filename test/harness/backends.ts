@@ -1,10 +1,17 @@
 // Backends every op case runs on, and the visible notice when CUDA is absent.
 import { it } from 'vitest';
-import { cudaStatus, hasCuda, type DeviceId } from '../../src/index.js';
+import { cudaStatus, devices, hasCuda, type DeviceId } from '../../src/index.js';
 
-/** 'cpu' always, then 'cuda' when a driver and a supported GPU are present. */
+/**
+ * 'cpu' always, 'cuda-emu' when the emulated CUDA backend is registered (the test config sets
+ * XEMB_ENABLE_CUDA_EMU=1 when the build has it), then 'cuda' when a driver and a supported GPU
+ * are present.
+ */
 export function backends(): DeviceId[] {
-  return hasCuda() ? ['cpu', 'cuda'] : ['cpu'];
+  const list: DeviceId[] = ['cpu'];
+  if (devices().some((d) => d.backend === 'cuda-emu')) list.push('cuda-emu');
+  if (hasCuda()) list.push('cuda');
+  return list;
 }
 
 /**
