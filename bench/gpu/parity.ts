@@ -1,0 +1,117 @@
+// Parity of every registry op between the CPU backend and a CUDA device (real or cuda-emu):
+// the same inputs, made on the CPU and copied over, must give bit-identical results for the
+// exact ops, and matmul must agree within f32 accumulation-order error.
+import { Tensor, ops, type DeviceId, type DType } from '../../src/index.js';
+import { OP_NAMES, type OpName } from '../../src/ops/index.js';
+
+export interface ParityResult {
+  op: OpName;
+  cases: number;
+  failures: string[];
+}
+
+type Compare = { kind: 'exact' } | { kind: 'nmse'; max: number };
+
+const FLOATS: DType[] = ['f32', 'f16', 'bf16'];
+const INTS: DType[] = ['i32', 'i64', 'u8'];
+
+function input(shape: number[], dtype: DType, seed: number, range = 100): Tensor {
+  const u = ops.randomUniform(shape, { seed, low: dtype === 'u8' ? 0 : -range, high: dtype === 'u8' ? 255 : range });
+  const t = dtype === 'f32' ? u : u.cast(dtype);
+  if (t !== u) u.dispose();
+  return t;
+}
+
+async function bytesOf(t: Tensor): Promise<Uint8Array> {
+  const d = await t.data();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+async function compare(label: string, cpu: Tensor, dev: Tensor, how: Compare, failures: string[]) {
+  if (cpu.shape.join() !== dev.shape.join() || cpu.dtype !== dev.dtype) {
+    failures.push(`${label}: shape/dtype ${cpu.dtype}[${cpu.shape}] vs ${dev.dtype}[${dev.shape}]`);
+    return;
+  }
+  if (how.kind === 'exact') {
+    const [a, b] = [await bytesOf(cpu), await bytesOf(dev)];
+    const i = a.findIndex((x, k) => x !== b[k]);
+    if (i >= 0) failures.push(`${label}: first differing byte ${i} (cpu ${a[i]}, device ${b[i]})`);
+    return;
+  }
+  const [a, b] = [(await cpu.toArray()) as Float32Array, (await dev.toArray()) as Float32Array];
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i])) {
+      if (Number.isFinite(a[i]!)) den += a[i]! ** 2;
+      continue;
+    }
+    num += Number.isFinite(a[i]!) && Number.isFinite(b[i]!) ? (a[i]! - b[i]!) ** 2 : Infinity;
+    den += a[i]! ** 2;
+  }
+  const nmse = den === 0 ? num : num / den;
+  if (!(nmse <= how.max)) failures.push(`${label}: nmse ${nmse.toExponential(2)} > ${how.max}`);
+}
+
+/** One case: build inputs on the CPU, run `f` on both devices, compare. */
+async function check(device: DeviceId, label: string, inputs: Tensor[], f: (xs: Tensor[], d: DeviceId) => Tensor, how: Compare, failures: string[]) {
+  const moved = inputs.map((t) => t.to(device));
+  let cpu: Tensor | undefined;
+  let dev: Tensor | undefined;
+  try {
+    cpu = f(inputs, 'cpu');
+    dev = f(moved, device);
+    await compare(label, cpu, dev, how, failures);
+  } catch (e) {
+    failures.push(`${label}: ${(e as Error).message}`);
+  } finally {
+    for (const t of [...inputs, ...moved, cpu, dev]) t?.dispose();
+  }
+}
+
+const SHAPES = [[1], [7], [257, 33], [3, 1, 65]];
+
+export async function parity(device: DeviceId, log: (s: string) => void): Promise<ParityResult[]> {
+  const results = new Map<OpName, ParityResult>();
+  const res = (op: OpName) => results.get(op) ?? (results.set(op, { op, cases: 0, failures: [] }), results.get(op)!);
+  const run = async (op: OpName, label: string, inputs: () => Tensor[], f: (xs: Tensor[], d: DeviceId) => Tensor, how: Compare = { kind: 'exact' }) => {
+    const r = res(op);
+    r.cases++;
+    await check(device, `${op} ${label}`, inputs(), f, how, r.failures);
+  };
+  let seed = 1;
+  for (const from of [...FLOATS, ...INTS]) {
+    for (const to of [...FLOATS, ...INTS, 'bool' as DType]) {
+      await run('cast', `${from}->${to}`, () => [input([257, 33], from, seed++)], ([x]) => ops.cast(x!.transpose(0, 1), to));
+    }
+  }
+  for (const dt of [...FLOATS, ...INTS]) {
+    for (const shape of SHAPES) await run('copy', `${dt} [${shape}] transposed`, () => [input(shape, dt, seed++)], ([x]) => ops.copy(x!.rank > 1 ? x!.transpose(0, -1) : x!));
+    await run('fill', dt, () => [], (_, d) => ops.fill([33, 7], dt === 'u8' ? 200 : -3, { dtype: dt, device: d }));
+    await run('arange', dt, () => [], (_, d) => ops.arange(dt === 'u8' ? 0 : -5, 90, { step: FLOATS.includes(dt) ? 0.37 : 3, dtype: dt, device: d }));
+  }
+  for (const dt of FLOATS) {
+    for (const op of ['random_uniform', 'random_normal'] as const) {
+      const fn = op === 'random_uniform' ? ops.randomUniform : ops.randomNormal;
+      await run(op, `${dt} seed 2^60+3`, () => [], (_, d) => fn([1031, 17], { seed: 2n ** 60n + 3n, offset: 5, dtype: dt, device: d }));
+    }
+  }
+  const pairs: [number[], number[]][] = [[[257, 33], [257, 33]], [[3, 1, 65], [4, 1]], [[7], []], [[1], [5, 1]]];
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const dt of op === 'div' ? FLOATS : [...FLOATS, ...INTS]) {
+      for (const [sa, sb] of pairs) {
+        await run(op, `${dt} [${sa}] x [${sb}]`, () => [input(sa, dt, seed++), input(sb, dt, seed++)], ([a, b]) => ops[op](a!, b!));
+      }
+    }
+  }
+  const mm: [number[], number[]][] = [[[17, 33], [33, 5]], [[2, 1, 64, 80], [3, 80, 48]], [[1, 128], [128, 257]]];
+  for (const dt of FLOATS) {
+    for (const [sa, sb] of mm) {
+      const max = dt === 'f32' ? 1e-10 : dt === 'f16' ? 1e-6 : 1e-4;
+      await run('matmul', `${dt} [${sa}] x [${sb}]`, () => [input(sa, dt, seed++, 1), input(sb, dt, seed++, 1)], ([a, b]) => ops.matmul(a!, b!), { kind: 'nmse', max });
+    }
+  }
+  for (const op of Object.keys(OP_NAMES) as OpName[]) if (!results.has(op)) res(op).failures.push('no parity case');
+  for (const r of results.values()) log(`parity ${r.op}: ${r.cases - r.failures.length}/${r.cases}`);
+  return [...results.values()];
+}
