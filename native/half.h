@@ -1,4 +1,6 @@
-// f16 (IEEE binary16) and bf16 <-> f32 conversions, round-to-nearest-even, NaN kept quiet.
+// f16 (IEEE binary16) and bf16 <-> f32 conversions, round-to-nearest-even. NaN becomes the NaN
+// PyTorch produces (c10::BFloat16: 0x7FC0 without sign; c10::Half: sign | 0x7E00), so that
+// tensors written by us and by PyTorch compare byte for byte.
 // Bit manipulation only, so host and device produce identical bits (the CUDA intrinsics
 // __float2half_rn / __float2bfloat16_rn implement the same rounding).
 #pragma once
@@ -28,7 +30,7 @@ XEMB_HD float bf16_to_f32(uint16_t h) { return f32_from_bits(static_cast<uint32_
 
 XEMB_HD uint16_t f32_to_bf16(float f) {
     uint32_t u = f32_bits(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);  // quiet NaN
+    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0u;
     u += 0x7fffu + ((u >> 16) & 1u);
     return static_cast<uint16_t>(u >> 16);
 }
@@ -51,7 +53,7 @@ XEMB_HD uint16_t f32_to_f16(float f) {
     uint32_t u = f32_bits(f);
     uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
     uint32_t a = u & 0x7fffffffu;
-    if (a > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
+    if (a > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);
     if (a >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to >= 65520: inf
     if (a < 0x38800000u) {
         // result is subnormal or zero: scale into integer units of 2^-24, round to nearest even

@@ -1,5 +1,5 @@
-// Element types and host-side encode/decode of f16 and bf16 (round to nearest even, like the
-// native kernels in native/half.h).
+// Element types and host-side encode/decode of f16 and bf16 (round to nearest even, NaN as
+// PyTorch writes it: bf16 0x7FC0, f16 sign | 0x7E00; the same rules as native/half.h).
 
 export type DType = 'f32' | 'f16' | 'bf16' | 'i32' | 'i64' | 'u8' | 'bool';
 export const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'i32', 'i64', 'u8', 'bool'];
@@ -40,7 +40,7 @@ const u32 = new Uint32Array(f32.buffer);
 export function f32ToBf16Bits(x: number): number {
   f32[0] = x;
   const u = u32[0]!;
-  if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 0x40) & 0xffff;
+  if ((u & 0x7fffffff) > 0x7f800000) return 0x7fc0;
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
@@ -54,7 +54,7 @@ export function f32ToF16Bits(x: number): number {
   const u = u32[0]!;
   const sign = (u >>> 16) & 0x8000;
   const a = u & 0x7fffffff;
-  if (a > 0x7f800000) return sign | 0x7e00 | ((a >>> 13) & 0x3ff);
+  if (a > 0x7f800000) return sign | 0x7e00;
   if (a >= 0x477ff000) return sign | 0x7c00;
   if (a < 0x38800000) {
     if (a < 0x33000000) return sign;

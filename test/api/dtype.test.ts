@@ -66,6 +66,21 @@ describe('f16 / bf16 host encoding', () => {
     }
   });
 
+  it('NaN is written as PyTorch writes it (bf16 0x7FC0, f16 sign | 0x7E00), on the host and natively', async () => {
+    const bits = new Uint32Array([0x7fc00000, 0xffc00000, 0x7f800001, 0xff812345, 0x7fffffff]);
+    const vals = new Float32Array(bits.buffer);
+    const want = { bf16: [0x7fc0, 0x7fc0, 0x7fc0, 0x7fc0, 0x7fc0], f16: [0x7e00, 0xfe00, 0x7e00, 0xfe00, 0x7e00] };
+    for (const dtype of ['bf16', 'f16'] as const) {
+      const enc = dtype === 'bf16' ? f32ToBf16Bits : f32ToF16Bits;
+      expect(Array.from(vals, enc)).toEqual(want[dtype]);
+      const x = Tensor.from(vals);
+      const y = ops.cast(x, dtype);
+      expect(Array.from((await y.data()) as Uint16Array)).toEqual(want[dtype]);
+      x.dispose();
+      y.dispose();
+    }
+  });
+
   for (const dtype of ['f16', 'bf16'] as const) {
     it(`host encoder and the native ${dtype} cast agree bit for bit on 100k values`, async () => {
       const vals = Float32Array.from(samples(dtype === 'f16' ? 3 : 4, 100_000));
