@@ -21,9 +21,19 @@ constexpr std::array<kernel_row, op_count> rows = {{
 static_assert(rows.size() == op_count, "one CUDA row per op in ops.def");
 static_assert(rows_in_order(rows), "CUDA rows must follow ops.def order");
 
-// The first ops accept everything params validation accepts; later ops (head dims, tile
-// shapes) answer here.
-status supports(op_id, const void *) { return status::success(); }
+// What the CUDA kernels can launch, checked before anything is enqueued so that a limit is a
+// KernelError at the call, never a launch failure later.
+status supports(op_id op, const void * params) {
+    if (op == op_id::matmul) {
+        const auto & p = *static_cast<const matmul_params *>(params);
+        const int64_t nbatch = p.out.numel() == 0 ? 0 : p.out.numel() / (p.m * p.n);
+        if (nbatch > 65535)
+            return make_status(status_code::unsupported, "matmul: the CUDA kernel supports at most 65535 batch entries (grid.z), received " + std::to_string(nbatch));
+        if ((p.m + 15) / 16 > 65535)
+            return make_status(status_code::unsupported, "matmul: the CUDA kernel supports M <= 1048560 (grid.y), received " + std::to_string(p.m));
+    }
+    return status::success();
+}
 
 }  // namespace
 
