@@ -261,7 +261,8 @@ bool emu_ldmatrix(int num, bool trans, const uint8_t * shared_base, size_t share
             uint64_t off = lane_offsets[lane];
             char buf[200];
             const char * why = nullptr;
-            if (off == 0xFFFFFFFFu || off + 16 > shared_bytes) why = "is not inside shared memory";
+            if (off == 0xFFFFFFFFu) why = "is not a shared-memory address";
+            else if (off + 16 > shared_bytes) why = "is not inside shared memory";
             else if (reinterpret_cast<uintptr_t>(shared_base + off) % 16 != 0) why = "is not 16-byte aligned";
             if (!why) continue;
             std::snprintf(buf, sizeof buf, "%sldmatrix.x%d%s: lane %d (matrix %d, row %d) row address (shared offset %llu, %zu bytes of shared memory) %s",
@@ -316,7 +317,9 @@ bool emu_cp_async_issue(cp_async_state * s, cp_async_cache cache, size_t dst_off
         std::snprintf(buf, sizeof buf, "%s: cp-size %u, but .cg allows only 16", q, cp_size);
     else if (src_size > cp_size)
         std::snprintf(buf, sizeof buf, "%s: src-size %u exceeds cp-size %u", q, src_size, cp_size);
-    else if (!s->shared_base || dst_offset + cp_size > s->shared_bytes || dst_offset + cp_size < dst_offset)
+    else if (dst_offset == SIZE_MAX)
+        std::snprintf(buf, sizeof buf, "%s: destination is not a shared-memory address", q);
+    else if (!s->shared_base || dst_offset + cp_size > s->shared_bytes)
         std::snprintf(buf, sizeof buf, "%s: destination (shared offset %zu, %u bytes) is not inside shared memory (%zu bytes)", q,
                       dst_offset, cp_size, s->shared_bytes);
     else if (reinterpret_cast<uintptr_t>(s->shared_base + dst_offset) % cp_size != 0)

@@ -52,9 +52,10 @@ struct mma_lane_in {
 // the row/column is evaluated in IEEE double as C + sum over k ascending, then converted to f32.
 void emu_mma_m16n8k16(mma_kind kind, const mma_lane_in in[32], float d_out[32][4]);
 
-// C + sum_{k<n} p[k] rounded once to f32 as described above; p[] must be exact products of f16
-// or bf16 values (each within 2^-300 .. 2^260 in magnitude, or zero) and c a float. Exposed so
-// the rounding rule is tested directly.
+// C + sum_{k<n} p[k] rounded once to f32 as described above. p[] are exact products of f16 or
+// bf16 values (any such product, and any float c, fits the exact accumulator: non-zero terms
+// need magnitude < 2^300 and no set bit below 2^-320). Exposed so the rounding rule is tested
+// directly.
 float emu_exact_dot_round_f32(const double * p, int n, float c);
 
 // ---- ldmatrix.sync.aligned.m8n8.{x1,x2,x4}{,.trans}.shared.b16 (sheet section 3.1) -----------
@@ -94,7 +95,8 @@ struct cp_async_state {
 
 void emu_cp_async_init(cp_async_state * s, uint8_t * shared_base, size_t shared_bytes);
 
-// cp.async.{ca,cg}.shared.global [dst], [src], cp_size, src_size. Checks: cp_size in {4, 8, 16},
+// cp.async.{ca,cg}.shared.global [dst], [src], cp_size, src_size; dst_offset from the block's
+// shared base, SIZE_MAX for an address outside shared memory. Checks: cp_size in {4, 8, 16},
 // .cg only 16, src_size <= cp_size (== is accepted: sheet 9.11), dst and src aligned to cp_size
 // (sheet 9.10), dst inside shared memory, dst not overlapping another incomplete copy of this
 // thread (unordered writes to the same bytes are undefined). src_size == 0 reads nothing, so src

@@ -37,7 +37,7 @@ namespace detail {
 inline void cp_async_lane(emu::cp_async_cache cache, unsigned cp_size, void * smem_dst, const void * gmem_src, unsigned src_bytes) {
     emu::cp_async_state & s = emu::current_cp_async_state();
     uintptr_t d = reinterpret_cast<uintptr_t>(smem_dst), b = reinterpret_cast<uintptr_t>(s.shared_base);
-    size_t offset = d >= b ? d - b : SIZE_MAX;  // SIZE_MAX fails the bounds check: not shared memory
+    size_t offset = d >= b ? d - b : SIZE_MAX;  // SIZE_MAX: not a shared-memory address
     std::string error;
     if (!emu::emu_cp_async_issue(&s, cache, offset, gmem_src, cp_size, src_bytes, &error)) emu::report_fault("cp.async", error);
 }
