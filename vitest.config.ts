@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     // guard bands around every native allocation; the harness asserts none was overwritten
-    env: { XEMB_GUARD_BANDS: '1' },
+    env: { XEMB_GUARD_BANDS: '1', XEMB_ENABLE_CUDA_EMU: '1' },
     // the JSON report lets .ci/run print a plain "N passed, N failed" closing line
     reporters: ['default', 'json'],
     outputFile: { json: 'build/test-results.json' },

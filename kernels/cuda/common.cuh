@@ -1,11 +1,22 @@
-// Shared CUDA helpers: element types (native/elem.h), dtype dispatch and strided indexing.
+// Shared CUDA helpers: element types (native/elem.h), dtype dispatch and strided indexing, and
+// the primitive surface (prim/) every kernel uses. The same sources build with nvcc and, with
+// XEMB_CUDA_EMU defined, with the host compiler against kernels/emu (the cuda-emu backend).
 #pragma once
+#if defined(XEMB_CUDA_EMU)
+#include "prim/emu-compat.h"
+#else
 #include <cuda_runtime.h>
+#endif
 
 #include "../../native/elem.h"
 #include "../../native/registry.h"
 #include "../../native/tensor.h"
+#include "prim/atomic.cuh"
+#include "prim/index.cuh"
 #include "prim/launch.cuh"
+#include "prim/shared.cuh"
+#include "prim/sync.cuh"
+#include "prim/warp.cuh"
 
 namespace xemb::cuda {
 
