@@ -1,5 +1,6 @@
 // Backends every op case runs on, and the visible notice when CUDA is absent.
-import { it } from 'vitest';
+import { expect, it } from 'vitest';
+import { casesRun } from './compare.js';
 import { cudaStatus, devices, hasCuda, type DeviceId } from '../../src/index.js';
 
 /**
@@ -27,5 +28,19 @@ export function cudaNotice(): void {
     });
   } else {
     it.skip(`cuda: skipped — ${reason}`, () => {});
+  }
+}
+
+/**
+ * Registers, after the file's cases, one test per backend that shows in the report how many
+ * cases ran there (so cuda-emu and cuda runs are visible, not hidden inside loops) and fails if a
+ * backend ran none. Call once at the end of each op test file.
+ */
+export function backendSummary(): void {
+  for (const dev of backends()) {
+    it(`${dev}: ran this file's cases (compared with the fp64 reference and across backends)`, () => {
+      const n = casesRun.get(dev) ?? 0;
+      expect(n, `cases that reached ${dev}`).toBeGreaterThan(0);
+    });
   }
 }

@@ -123,11 +123,15 @@ export function toNumbers(x: Elems, dtype?: DType): Float64Array {
   return out;
 }
 
+/** Cases whose results reached expectBackendsAgree, per backend (for backendSummary). */
+export const casesRun = new Map<string, number>();
+
 /**
  * Cross-backend check: every backend's result equals the CPU's (exactly, or within `nmse` when
  * given). A no-op with a single backend.
  */
 export function expectBackendsAgree(results: ReadonlyMap<string, Elems>, opts: ExactOptions & { nmse?: number } = {}): void {
+  for (const dev of results.keys()) casesRun.set(dev, (casesRun.get(dev) ?? 0) + 1);
   const cpu = results.get('cpu');
   if (!cpu) return;
   for (const [dev, r] of results) {

@@ -2,7 +2,7 @@
 // f32, integers truncated), lengths ceil((end - start) / step), negative and fractional steps.
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, ops, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { arangeLength, arangeRef } from '../reference/arange.js';
@@ -150,3 +150,5 @@ describe('arange', () => {
     });
   });
 });
+
+backendSummary();

@@ -2,7 +2,7 @@
 // per-dtype results (f32 correctly rounded, f16/bf16 = RNE of the f32 result, integers wrap).
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
@@ -299,3 +299,5 @@ describe('binary (add, sub, mul, div)', () => {
     });
   });
 });
+
+backendSummary();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, Tensor, ops, supports, type DeviceId } from '../../src/index.js';
 import { f32ToBf16Bits, f32ToF16Bits } from '../../src/dtype.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput, randomStorage } from '../harness/random.js';
@@ -275,3 +275,5 @@ describe('cast', () => {
     });
   });
 });
+
+backendSummary();

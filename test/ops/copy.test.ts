@@ -2,7 +2,7 @@
 // contiguous storage, compared byte for byte (NaN payloads included) with a TS strided gather.
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, Tensor, ops, supports, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { bytesOf, expectBackendsAgree, expectExact } from '../harness/compare.js';
 import { withScope, type Scope } from '../harness/guard.js';
 import { Rng, applyTensorSteps, randomStorage } from '../harness/random.js';
@@ -148,3 +148,5 @@ describe('copy', () => {
     });
   });
 });
+
+backendSummary();

@@ -2,7 +2,7 @@
 // of params/fill.h (values that do not fit the dtype are INVALID_ARGUMENT, like torch.full).
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, hasCuda, ops, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { ALL_DTYPES, type DType, type Storage } from '../reference/cast.js';
@@ -167,3 +167,5 @@ describe('fill', () => {
     });
   });
 });
+
+backendSummary();

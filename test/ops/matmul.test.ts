@@ -3,7 +3,7 @@
 // implementation (f32 products and sums, one rounding to the half type).
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact, nmse, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
@@ -186,3 +186,5 @@ describe('matmul', () => {
     });
   });
 });
+
+backendSummary();

@@ -3,7 +3,7 @@
 // samples, and stream identity (seed, offset).
 import { describe, expect, it } from 'vitest';
 import { DisposedError, KernelError, ops, type DeviceId } from '../../src/index.js';
-import { backends, cudaNotice } from '../harness/backends.js';
+import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { Rng } from '../harness/random.js';
@@ -331,3 +331,5 @@ describe('random', () => {
     });
   });
 });
+
+backendSummary();
