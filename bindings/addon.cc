@@ -15,6 +15,7 @@ namespace xemb::js {
 addon_data & data(Napi::Env env) { return *env.GetInstanceData<addon_data>(); }
 
 void register_timing(Napi::Env env, Napi::Object exports);
+void register_probe(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -236,6 +237,7 @@ Napi::Object module_init(Napi::Env env, Napi::Object exports) {
     exports.Set("guardEnabled", Napi::Function::New(env, guard_on));
     exports.Set("NativeTensor", d->tensor_ctor.Value());
     register_timing(env, exports);
+    register_probe(env, exports);
     return exports;
 }
 

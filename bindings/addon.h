@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "../native/status.h"
+#include "../native/transfer.h"
 
 namespace xemb::js {
 
@@ -33,6 +34,10 @@ struct completion {
 // Call on the JS thread before handing a completion to another thread; keeps the loop alive
 // until the job has run.
 completion begin_completion(Napi::Env env);
+
+// A read_to_host callback that settles `deferred` on the JS thread: an ArrayBuffer that owns the
+// bytes, or the status as a KernelError. Call on the JS thread (it opens a completion).
+std::function<void(status, host_buffer)> buffer_settler(Napi::Env env, std::shared_ptr<Napi::Promise::Deferred> deferred, std::string backend);
 
 // Errors: KernelError for statuses, TypeError/RangeError for JS-type mistakes.
 [[noreturn]] void throw_status(Napi::Env env, const status & st, const char * backend);

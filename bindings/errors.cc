@@ -1,5 +1,7 @@
 #include "addon.h"
 
+#include "../native/transfer.h"
+
 namespace xemb::js {
 
 Napi::Value status_error(Napi::Env env, const status & st, const char * backend) {
@@ -39,6 +41,25 @@ completion begin_completion(Napi::Env env) {
     addon_data & d = data(env);
     if (d.pending++ == 0) d.completions.Ref(env);
     return completion{d.completions, d.closing};
+}
+
+std::function<void(status, host_buffer)> buffer_settler(Napi::Env env, std::shared_ptr<Napi::Promise::Deferred> deferred, std::string backend) {
+    completion c = begin_completion(env);
+    return [c, deferred, backend](status st, host_buffer hb) {
+        auto buf = std::make_shared<host_buffer>(std::move(hb));
+        c.post([deferred, st, buf, backend](Napi::Env env) {
+            Napi::HandleScope scope(env);
+            addon_data & d = data(env);
+            if (--d.pending == 0) d.completions.Unref(env);
+            if (!st.ok()) {
+                deferred->Reject(status_error(env, st, backend.c_str()));
+                return;
+            }
+            size_t bytes = buf->bytes;
+            char * p = buf->data.release();
+            deferred->Resolve(Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void * q) { delete[] static_cast<char *>(q); }));
+        });
+    };
 }
 
 }  // namespace xemb::js

@@ -153,24 +153,7 @@ Napi::Value NativeTensor::read(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const tensor & t = get(env, "toArray");
     auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
-    completion c = begin_completion(env);
-    std::string backend = t.dev()->info().backend;
-    read_to_host(t, [c, deferred, backend](status st, host_buffer hb) {
-        auto buf = std::make_shared<host_buffer>(std::move(hb));
-        c.post([deferred, st, buf, backend](Napi::Env env) {
-            Napi::HandleScope scope(env);
-            addon_data & d = data(env);
-            if (--d.pending == 0) d.completions.Unref(env);
-            if (!st.ok()) {
-                deferred->Reject(status_error(env, st, backend.c_str()));
-                return;
-            }
-            size_t bytes = buf->bytes;
-            char * p = buf->data.release();
-            Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void * q) { delete[] static_cast<char *>(q); });
-            deferred->Resolve(ab);
-        });
-    });
+    read_to_host(t, buffer_settler(env, deferred, t.dev()->info().backend));
     return deferred->Promise();
 }
 

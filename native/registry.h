@@ -44,10 +44,14 @@ struct kernel_row {
     kernel_fn fn;
 };
 
+// Primitive agreement probe (kernels/cuda/prim-probe.cu): CUDA and cuda-emu only.
+using probe_fn = status (*)(int which, const uint32_t * in, uint32_t * out, const exec_ctx & ctx);
+
 struct kernel_table {
     const char * backend;
     std::array<kernel_row, op_count> rows;
     supports_fn supports;
+    probe_fn probe = nullptr;
 };
 
 // Adapts a typed kernel `status f(const P &, const exec_ctx &)` to a table row.

@@ -66,6 +66,7 @@ writeFileSync(
 set -e
 here="$(cd "$(dirname "$0")" && pwd)"
 export LD_LIBRARY_PATH="$here/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export XEMB_ENABLE_CUDA_EMU=1  # the primitive agreement test compares the GPU with the emulator
 cd "$here"
 exec "$here/node/bin/node" dist/verify.mjs --out "\${XEMB_KIT_OUT:-$here/results}" "$@"
 `,

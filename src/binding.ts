@@ -72,6 +72,8 @@ export interface Binding {
   eventRecord(device: string): NativeEvent;
   eventElapsed(start: NativeEvent, end: NativeEvent): Promise<number>;
   cpuPeaks(bytes?: number): Promise<{ readGBs: number; fmaGflops: number; threads: number; isa: string }>;
+  primProbe(device: string, which: number, seed: number): Promise<ArrayBuffer>;
+  primProbeNames: string[];
   NativeTensor: abstract new () => NativeTensor;
 }
 

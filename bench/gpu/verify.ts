@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { binding } from '../../src/binding.js';
 import { cudaStatus, devices, hasCuda, type DeviceId } from '../../src/index.js';
 import { makeHeader, resultsTable, runCases, type BenchCase } from '../harness.js';
 import * as arange from '../ops/arange.bench.js';
@@ -27,15 +28,17 @@ const { values } = parseArgs({
   options: { device: { type: 'string' }, out: { type: 'string', default: 'bench/results' }, quick: { type: 'boolean', default: false } },
 });
 const log = (s: string) => console.error(s);
-const device = (values.device ?? (hasCuda() ? 'cuda' : 'cpu')) as DeviceId;
-const dryRun = device === 'cpu';
+const hasEmu = devices().some((d) => d.id === 'cuda-emu');
+// without a GPU the kit still runs end to end: parity on the emulator, benchmarks on the CPU
+const device = (values.device ?? (hasCuda() ? 'cuda' : hasEmu ? 'cuda-emu' : 'cpu')) as DeviceId;
+const dryRun = device !== 'cuda';
 const started = new Date();
 const lines: string[] = [];
 const json: Record<string, unknown> = { started: started.toISOString(), device, dryRun };
 
 const cuda = cudaStatus();
 const gpu = devices().find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device));
-lines.push(`# GPU verification ${dryRun ? '(dry run: no GPU here)' : `on ${gpu?.name ?? device}`}`, '');
+lines.push(`# GPU verification ${dryRun ? `(dry run: no GPU here${device === 'cuda-emu' ? '; parity on cuda-emu' : ''})` : `on ${gpu?.name ?? device}`}`, '');
 lines.push(`- date: ${started.toISOString()}`);
 lines.push(`- node ${process.version}, CUDA runtime ${cuda.runtimeVersion || 'n/a'} (static), driver ${cuda.driverVersion || 'not found'}`);
 lines.push(`- devices: ${devices().map((d) => `${d.id} (${d.name}${d.computeCapability ? `, sm_${d.computeCapability.replace('.', '')}, ${d.smCount} SMs, ${((d.totalMemory ?? 0) / 2 ** 30).toFixed(0)} GiB` : ''})`).join('; ')}`);
@@ -49,13 +52,13 @@ lines.push('');
 
 // 1. parity
 let failed = 0;
-if (dryRun) {
-  lines.push('## Parity', '', `skipped: no CUDA device (${cuda.reason}); run with --device cuda-emu to exercise the same cases on the emulator`, '');
+if (device === 'cpu') {
+  lines.push('## Parity', '', `skipped: no CUDA device (${cuda.reason}) and no cuda-emu (set XEMB_ENABLE_CUDA_EMU=1)`, '');
 } else {
   log(`parity on ${device}`);
   const res = await parity(device, log);
   json.parity = res;
-  lines.push('## Parity against the CPU backend', '', '| op | cases | passed | first failures |', '|---|--:|--:|---|');
+  lines.push(`## Parity of ${device} against the CPU backend`, '', '| op | cases | passed | first failures |', '|---|--:|--:|---|');
   for (const r of res) {
     failed += r.failures.length;
     lines.push(`| ${r.op} | ${r.cases} | ${r.cases - r.failures.length} | ${r.failures.slice(0, 3).join('<br>') || ''} |`);
@@ -63,9 +66,43 @@ if (dryRun) {
   lines.push('');
 }
 
-// 2. benchmarks (device timing: CUDA events on the stream)
+// 2. the emulator against the hardware: every primitive probe, same input, identical bytes
+if (!dryRun && device === 'cuda') {
+  const emu = devices().some((d) => d.id === 'cuda-emu');
+  lines.push('## Primitive agreement: cuda-emu vs the GPU', '');
+  if (!emu) {
+    lines.push('skipped: the cuda-emu device is not registered (set XEMB_ENABLE_CUDA_EMU=1; run.sh and npm run gpu:verify do)', '');
+  } else {
+    lines.push('| probe | seeds | identical | first difference |', '|---|--:|--:|---|');
+    const probes: Record<string, unknown> = {};
+    for (let w = 0; w < binding.primProbeNames.length; w++) {
+      let same = 0;
+      let first = '';
+      const seeds = [1, 2, 3];
+      for (const seed of seeds) {
+        try {
+          const [hw, em] = await Promise.all([binding.primProbe('cuda', w, seed), binding.primProbe('cuda-emu', w, seed)]);
+          const a = new Uint32Array(hw);
+          const b = new Uint32Array(em);
+          const i = a.findIndex((x, k) => x !== b[k]);
+          if (i < 0) same++;
+          else if (!first) first = `seed ${seed}, word ${i}: gpu ${a[i]!.toString(16)}, emu ${b[i]!.toString(16)}`;
+        } catch (e) {
+          if (!first) first = (e as Error).message;
+        }
+      }
+      if (same !== seeds.length) failed++;
+      probes[binding.primProbeNames[w]!] = { same, of: seeds.length, first };
+      lines.push(`| ${binding.primProbeNames[w]} | ${seeds.length} | ${same} | ${first} |`);
+    }
+    json.probes = probes;
+    lines.push('');
+  }
+}
+
+// 3. benchmarks (device timing: CUDA events on the stream)
 const benchDevice: DeviceId = dryRun ? 'cpu' : device;
-if (device !== 'cuda-emu') {
+{
   log(`benchmarks on ${benchDevice}`);
   const header = await makeHeader(benchDevice);
   const cases = Object.entries(BENCH_FILES).flatMap(([stem, m]) => m.cases.map((c) => ({ stem, c })));
@@ -74,7 +111,7 @@ if (device !== 'cuda-emu') {
   lines.push('## Kernel benchmarks', '', resultsTable(header, results), '');
 }
 
-// 3. PyTorch on the same machine, same shapes
+// 4. PyTorch on the same machine, same shapes
 if (!dryRun && device === 'cuda') {
   log('pytorch peers');
   const peers = torchPeers();

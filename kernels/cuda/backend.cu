@@ -1,5 +1,6 @@
 // The CUDA kernel table (rows in ops.def order) and what the CUDA backend supports.
 #include "ops.cuh"
+#include "prim-probe.h"
 
 namespace xemb::cuda {
 
@@ -38,6 +39,6 @@ status supports(op_id op, const void * params) {
 }  // namespace
 
 extern const kernel_table table;
-const kernel_table table = {"cuda", rows, supports};
+const kernel_table table = {"cuda", rows, supports, prim_probe};
 
 }  // namespace xemb::cuda
