@@ -88,6 +88,8 @@ const TARGET_MS = 20; // each device sample covers at least this much queue time
 const INFLIGHT_BYTES = 256 * 2 ** 20; // outputs are allocated at enqueue: cap what a batch holds
 
 export function gitCommit(): string {
+  // the packed GPU kit has no git: scripts/gpu-kit.mjs bakes the commit in
+  if (process.env.XEMB_KIT_COMMIT) return `${process.env.XEMB_KIT_COMMIT} (gpu kit)`;
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -64,7 +64,9 @@ writeFileSync(
   `#!/bin/sh
 # xembodied GPU verification kit (commit ${commit}). Writes results/<date>-gpu-verify-<gpu>.{md,json}.
 set -e
-here="$(cd "$(dirname "$0")" && pwd)"
+# shell builtins only: the GPU machine may have little more than a shell
+case "$0" in */*) here="\${0%/*}" ;; *) here=. ;; esac
+here="$(cd "$here" && pwd)"
 export LD_LIBRARY_PATH="$here/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export XEMB_ENABLE_CUDA_EMU=1  # the primitive agreement test compares the GPU with the emulator
 cd "$here"

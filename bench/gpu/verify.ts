@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { binding } from '../../src/binding.js';
 import { cudaStatus, devices, hasCuda, type DeviceId } from '../../src/index.js';
-import { makeHeader, resultsTable, runCases, type BenchCase } from '../harness.js';
+import { gitCommit, makeHeader, resultsTable, runCases, type BenchCase } from '../harness.js';
 import * as arange from '../ops/arange.bench.js';
 import * as binary from '../ops/binary.bench.js';
 import * as cast from '../ops/cast.bench.js';
@@ -39,7 +39,7 @@ const json: Record<string, unknown> = { started: started.toISOString(), device, 
 const cuda = cudaStatus();
 const gpu = devices().find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device));
 lines.push(`# GPU verification ${dryRun ? `(dry run: no GPU here${device === 'cuda-emu' ? '; parity on cuda-emu' : ''})` : `on ${gpu?.name ?? device}`}`, '');
-lines.push(`- date: ${started.toISOString()}`);
+lines.push(`- date: ${started.toISOString()}, commit ${gitCommit()}`);
 lines.push(`- node ${process.version}, CUDA runtime ${cuda.runtimeVersion || 'n/a'} (static), driver ${cuda.driverVersion || 'not found'}`);
 lines.push(`- devices: ${devices().map((d) => `${d.id} (${d.name}${d.computeCapability ? `, sm_${d.computeCapability.replace('.', '')}, ${d.smCount} SMs, ${((d.totalMemory ?? 0) / 2 ** 30).toFixed(0)} GiB` : ''})`).join('; ')}`);
 if (!cuda.available) lines.push(`- CUDA unavailable: ${cuda.reason}`);
