@@ -233,6 +233,7 @@ cp_async_state & current_cp_async_state() {
     static thread_local cp_async_state host_dummy;  // host code has no thread: give it a private state
     if (!e.cur) return host_dummy;
     fiber & f = *e.cur;
+    e.cpa_active = true;
     if (!f.cpa) f.cpa = std::unique_ptr<cp_async_state, void (*)(cp_async_state *)>(new cp_async_state, [](cp_async_state * p) { delete p; });
     uint8_t * base = nullptr;
     size_t bytes = 0;

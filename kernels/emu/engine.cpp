@@ -394,6 +394,7 @@ status run_kernel(const char * name, dim3 grid, dim3 block, size_t dyn_smem, siz
     e.call = call;
     e.arg = arg;
     e.failed = false;
+    e.cpa_active = false;
     e.error.clear();
     e.rng = e.opt.seed * 0x9E3779B97F4A7C15ULL | 1;
     tls_racecheck = false;

@@ -108,6 +108,7 @@ struct engine {
     size_t stack_bytes = 0;
     fiber * cur = nullptr;
     bool in_launch = false;
+    bool cpa_active = false;  // some thread of this launch used cp.async: shared accesses check pending copies
     bool dirty = false;  // the last launch stopped with fibers mid-kernel: restart their contexts
 
     // the running launch

@@ -176,6 +176,17 @@ void shared_access(const void * p, size_t n, access kind) {
     }
     const fiber & f = *e.cur;
     const uint32_t E = e.epoch, clock = f.vc[f.id.lane], t = f.id.linear;
+    if (e.cpa_active) {
+        // a cp.async destination belongs to the copy until its thread's wait_group (and, for the
+        // other threads, a barrier after it): any access before that reads or races the copy
+        for (unsigned k = 0; k < e.nthreads && k < e.fibers.size(); ++k) {
+            const fiber & g = *e.fibers[k];
+            if (!g.cpa_used || !g.cpa || !emu_cp_async_overlaps_pending(*g.cpa, off, n)) continue;
+            fault("thread " + thread_name(t) + " " + verb(kind) + " shared offset " + hex(off) + " (" + shared_describe(e, off) + ") while a cp.async of thread " +
+                  thread_name(g.id.linear) + " to it is still pending: cp.async.wait_group (and a barrier, for other threads) must come first");
+            return;
+        }
+    }
     // access `s` happened before the current one: an earlier interval, this thread, or a lane of
     // this warp whose access precedes a syncwarp this thread has joined since
     auto hb = [&](const stamp & s) { return s.epoch != E || s.tid == t || ((s.tid >> 5) == f.id.warp && s.clock <= f.vc[s.tid & 31]); };

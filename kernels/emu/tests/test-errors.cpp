@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../../cuda/prim/atomic.cuh"
+#include "../../cuda/prim/cp-async.cuh"
 #include "../../cuda/prim/index.cuh"
 #include "../../cuda/prim/launch.cuh"
 #include "../../cuda/prim/shared.cuh"
@@ -196,6 +197,22 @@ __global__ void cp_async_leak_kernel(const float * src) {
                             src, 16, 16, &err);
 }
 
+// thread 0 copies 16 bytes into `buf` with cp.async; thread 1 reads buf[0] after a barrier that
+// came before thread 0's wait_group (the classic bug), or only after wait_group + barrier
+template <bool Early>
+__global__ void cp_async_touch_kernel(const float * src, float * out) {
+    XEMB_SHARED_ALIGNED(16, float, buf, 4);
+    if (threadIdx.x == 0) {
+        prim::cp_async_ca<16>(prim::raw(buf), src);
+        prim::cp_async_commit();
+    }
+    prim::syncthreads();
+    if (Early && threadIdx.x == 1) out[0] = buf[0];
+    if (threadIdx.x == 0) prim::cp_async_wait_all();
+    prim::syncthreads();
+    if (threadIdx.x == 1) out[1] = buf[0];
+}
+
 __global__ void deep_stack_kernel(int * out) {
     // consume all but ~512 bytes of the fiber stack: into the canary zone, short of the guard page
     const size_t left = emu::stack_left();
@@ -214,6 +231,19 @@ void test_misc() {
     alignas(16) float src[4] = {1, 2, 3, 4};
     expect_fault(launch("cp_async_leak", cp_async_leak_kernel, dim3(1), dim3(1), 0, nullptr, src), "cp.async: a thread exiting with copies pending",
                  {"kernel 'cp_async_leak'", "1 cp.async copies never waited for"});
+    float got[2] = {0, 0};
+    status ok = launch("cp_async_touch_ok", cp_async_touch_kernel<false>, dim3(1), dim3(2), 0, nullptr, src, got);
+    check(ok.ok() && got[1] == 1.0f, "cp.async: destination read after wait_group + barrier sees the copy", ok.message);
+    // forward order lets thread 0 finish its wait before thread 1 reads: reported as a plain race
+    expect_fault(launch("cp_async_touch_early", cp_async_touch_kernel<true>, dim3(1), dim3(2), 0, nullptr, src, got),
+                 "cp.async: a read racing the completed copy (no barrier after the wait) is reported",
+                 {"kernel 'cp_async_touch_early'", "thread (1,0,0) reads shared offset 0x0 ('buf'[0]) that thread (0,0,0) wrote"});
+    // reverse order: thread 1 reads while thread 0's copy is still in flight
+    emu::thread_options().order = emu::schedule::reverse;
+    status early = launch("cp_async_touch_early", cp_async_touch_kernel<true>, dim3(1), dim3(2), 0, nullptr, src, got);
+    emu::thread_options().order = emu::schedule::forward;
+    expect_fault(early, "cp.async: touching a still-pending destination is reported",
+                 {"kernel 'cp_async_touch_early'", "thread (1,0,0) reads shared offset", "cp.async of thread (0,0,0) to it is still pending"});
     expect_fault(launch("deep_stack", deep_stack_kernel, dim3(1), dim3(2), 0, nullptr, &dummy), "stack: a kernel reaching the stack's canary zone is reported",
                  {"kernel 'deep_stack' used more than 63 KiB of a fiber stack", "XEMB_EMU_STACK_KB"});
     std::fill(out.begin(), out.end(), 0);
