@@ -5,6 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import Benchmark from 'benchmark';
 import {
   cpuPeaks,
+  devicePeaks,
   devices,
   elapsedMs,
   ops,
@@ -87,6 +88,17 @@ export interface Header {
 const TARGET_MS = 20; // each device sample covers at least this much queue time
 const INFLIGHT_BYTES = 256 * 2 ** 20; // outputs are allocated at enqueue: cap what a batch holds
 
+// CUDA peaks in the CPU peaks' shape (read -> copy GB/s, FMA -> tensor-core GFLOP/s); null where
+// the device has no probe (cuda-emu) or the probe failed.
+async function cudaPeaks(device: DeviceId): Promise<CpuPeaks | null> {
+  try {
+    const p = await devicePeaks(device);
+    return { readGBs: p.readGBs, fmaGflops: p.gflops, threads: p.threads, isa: p.label };
+  } catch {
+    return null;
+  }
+}
+
 export function gitCommit(): string {
   // the packed GPU kit has no git: scripts/gpu-kit.mjs bakes the commit in
   if (process.env.XEMB_KIT_COMMIT) return `${process.env.XEMB_KIT_COMMIT} (gpu kit)`;
@@ -105,8 +117,8 @@ export async function makeHeader(device: DeviceId): Promise<Header> {
   const id = device === 'cuda' ? 'cuda:0' : device;
   const info = all.find((d) => d.id === id);
   const load = loadavg()[0] ?? 0; // before the peak probe, which loads the CPU itself
-  // CPU peaks are measured once per run; there is no CUDA peak probe yet
-  const peaks = device === 'cpu' ? await cpuPeaks() : null;
+  // peaks are measured once per run: CPU streaming read + f32 FMA; CUDA copy bandwidth + bf16 mma
+  const peaks = device === 'cpu' ? await cpuPeaks() : await cudaPeaks(device);
   return {
     device,
     deviceName: info?.name ?? device,
@@ -122,9 +134,11 @@ export async function makeHeader(device: DeviceId): Promise<Header> {
 }
 
 export function formatHeader(h: Header): string {
-  const peak = h.peaks
-    ? `CPU peaks (measured): read ${h.peaks.readGBs.toFixed(1)} GB/s, f32 FMA ${h.peaks.fmaGflops.toFixed(1)} GFLOP/s`
-    : 'device peaks: n/a (no CUDA peak probe yet)';
+  const peak = !h.peaks
+    ? 'device peaks: n/a (no peak probe for this device)'
+    : h.device === 'cpu'
+      ? `CPU peaks (measured): read ${h.peaks.readGBs.toFixed(1)} GB/s, f32 FMA ${h.peaks.fmaGflops.toFixed(1)} GFLOP/s`
+      : `GPU peaks (measured): device copy ${h.peaks.readGBs.toFixed(0)} GB/s, ${h.peaks.isa} ${(h.peaks.fmaGflops / 1000).toFixed(1)} TFLOP/s`;
   // other processes skew both the timings and the peak probe (it is measured once, at start)
   const busy = h.loadAvg1m >= h.cores / 2 ? ' — **machine busy: timings and peaks are contended**' : '';
   return [

@@ -1,8 +1,7 @@
 // Benchmark support: queue-ordered timing events (CUDA events on the stream; host clock on the CPU
-// queue thread) and measured CPU peaks. Both resolve through the completion port.
+// queue thread) and measured device peaks. Both resolve through the completion port.
 #include <napi.h>
 
-#include "../kernels/cpu/peak.h"
 #include "../native/device.h"
 #include "addon.h"
 #include "convert.h"
@@ -51,29 +50,29 @@ Napi::Value event_elapsed(const Napi::CallbackInfo & info) {
     return deferred->Promise();
 }
 
-// cpuPeaks(bytes?) -> Promise<{readGBs, fmaGflops, threads, isa}>, measured on the CPU queue
-Napi::Value cpu_peaks(const Napi::CallbackInfo & info) {
+// devicePeaks(device) -> Promise<{readGBs, gflops, threads, label}>, measured on the device's queue
+Napi::Value device_peaks_js(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    int64_t bytes = info[0].IsUndefined() ? (int64_t(1) << 30) : int_arg(env, info[0], "bytes");
-    device * cpu = find_device("cpu");
+    device * dev = device_arg(env, info[0], "devicePeaks");
     auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
     completion c = begin_completion(env);
-    cpu->queue().enqueue_sync([c, deferred, cpu, bytes](status) {
-        cpu::cpu_peaks pk;
-        status st = cpu::measure_peaks(cpu, bytes, pk);
-        c.post([deferred, st, pk](Napi::Env env) {
+    std::string backend = dev->info().backend;
+    dev->queue().enqueue_sync([c, deferred, dev, backend](status) {
+        device_peaks pk;
+        status st = dev->measure_peaks(pk);
+        c.post([deferred, st, pk, backend](Napi::Env env) {
             Napi::HandleScope scope(env);
             addon_data & d = data(env);
             if (--d.pending == 0) d.completions.Unref(env);
             if (!st.ok()) {
-                deferred->Reject(status_error(env, st, "cpu"));
+                deferred->Reject(status_error(env, st, backend.c_str()));
                 return;
             }
             Napi::Object o = Napi::Object::New(env);
             o.Set("readGBs", pk.read_gbs);
-            o.Set("fmaGflops", pk.fma_gflops);
+            o.Set("gflops", pk.flops_g);
             o.Set("threads", pk.threads);
-            o.Set("isa", pk.isa);
+            o.Set("label", pk.label);
             deferred->Resolve(o);
         });
     }, false);
@@ -85,7 +84,7 @@ Napi::Value cpu_peaks(const Napi::CallbackInfo & info) {
 void register_timing(Napi::Env env, Napi::Object exports) {
     exports.Set("eventRecord", Napi::Function::New(env, event_record));
     exports.Set("eventElapsed", Napi::Function::New(env, event_elapsed));
-    exports.Set("cpuPeaks", Napi::Function::New(env, cpu_peaks));
+    exports.Set("devicePeaks", Napi::Function::New(env, device_peaks_js));
 }
 
 }  // namespace xemb::js

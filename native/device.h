@@ -43,6 +43,14 @@ struct timing_event {
     ~timing_event() { if (destroy && native) destroy(native); }
 };
 
+// Measured peaks for benchmark reports: streaming bandwidth and arithmetic throughput.
+struct device_peaks {
+    double read_gbs = 0;   // CPU: streaming read; CUDA: device-to-device copy (read + write bytes)
+    double flops_g = 0;    // GFLOP/s: CPU f32 FMA on all threads; CUDA bf16 tensor-core mma
+    int threads = 0;       // CPU pool threads / CUDA SMs
+    std::string label;     // what flops_g measured
+};
+
 class device {
   public:
     virtual ~device() = default;
@@ -64,6 +72,9 @@ class device {
     virtual status finish() { return status::success(); }  // wait for launched work (queue thread)
     virtual status health() const { return status::success(); }  // device_lost once sticky-faulted
     virtual void note_status(const status &) {}  // a kernel's failure, so sticky faults are remembered
+
+    // Queue thread only (seconds of work: benchmarks call it once per run).
+    virtual status measure_peaks(device_peaks &) { return make_status(status_code::unsupported, "no peak probe for " + id()); }
 
     // Queue thread only. elapsed waits for b to complete.
     virtual status record_event(timing_event & ev);

@@ -71,7 +71,7 @@ export interface Binding {
   debugPoke(t: NativeTensor, byteOffset: number, value: number): void;
   eventRecord(device: string): NativeEvent;
   eventElapsed(start: NativeEvent, end: NativeEvent): Promise<number>;
-  cpuPeaks(bytes?: number): Promise<{ readGBs: number; fmaGflops: number; threads: number; isa: string }>;
+  devicePeaks(device: string): Promise<{ readGBs: number; gflops: number; threads: number; label: string }>;
   primProbe(device: string, which: number, seed: number): Promise<ArrayBuffer>;
   primProbeNames: string[];
   NativeTensor: abstract new () => NativeTensor;

@@ -17,4 +17,4 @@ export { Tensor, tensorStats, type TensorData, type TensorOptions } from './tens
 export * as ops from './ops/index.js';
 export { supports } from './supports.js';
 export { guardBandsEnabled, guardViolations } from './debug.js';
-export { recordEvent, elapsedMs, cpuPeaks, type TimingEvent, type CpuPeaks } from './profile.js';
+export { recordEvent, elapsedMs, cpuPeaks, devicePeaks, type TimingEvent, type CpuPeaks, type DevicePeaks } from './profile.js';

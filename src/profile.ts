@@ -14,16 +14,31 @@ export function elapsedMs(start: TimingEvent, end: TimingEvent): Promise<number>
   return binding.eventElapsed(start, end);
 }
 
-export interface CpuPeaks {
-  /** Streaming read bandwidth on all pool threads, GB/s (1e9 bytes). */
+export interface DevicePeaks {
+  /** CPU: streaming read on all pool threads; CUDA: device-to-device copy (read + write bytes). GB/s, 1e9 bytes. */
   readGBs: number;
-  /** f32 FMA throughput on all pool threads, GFLOP/s. */
+  /** CPU: f32 FMA on all pool threads; CUDA: bf16 mma.sync tensor-core throughput. GFLOP/s. */
+  gflops: number;
+  /** CPU pool threads, or CUDA SMs. */
+  threads: number;
+  /** What `gflops` measured, e.g. "f32 FMA, avx512" or "bf16 mma.sync m16n8k16". */
+  label: string;
+}
+
+/** Measures `device`'s peaks (seconds of work on the device's queue, never on the JS thread). */
+export function devicePeaks(device: DeviceId): Promise<DevicePeaks> {
+  return binding.devicePeaks(checkDevice(device));
+}
+
+export interface CpuPeaks {
+  readGBs: number;
   fmaGflops: number;
   threads: number;
   isa: string;
 }
 
-/** Measures this CPU's peaks (about a second; runs on the CPU queue, not the JS thread). */
-export function cpuPeaks(bytes = 2 ** 30): Promise<CpuPeaks> {
-  return binding.cpuPeaks(bytes);
+/** The CPU's peaks in the shape the benchmark harness reports. */
+export async function cpuPeaks(): Promise<CpuPeaks> {
+  const p = await devicePeaks('cpu');
+  return { readGBs: p.readGBs, fmaGflops: p.gflops, threads: p.threads, isa: p.label };
 }

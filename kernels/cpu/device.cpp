@@ -13,6 +13,7 @@
 #include "../../native/device.h"
 #include "../../native/guard.h"
 #include "../../native/thread-pool.h"
+#include "peak.h"
 #include "vec.h"
 
 namespace xemb {
@@ -113,6 +114,16 @@ class cpu_device final : public device {
         std::memcpy(dst, src, bytes);
         return status::success();
     }
+    status measure_peaks(device_peaks & out) override {
+        cpu::cpu_peaks pk;
+        XEMB_RETURN_IF_ERROR(cpu::measure_peaks(this, int64_t(1) << 30, pk));
+        out.read_gbs = pk.read_gbs;
+        out.flops_g = pk.fma_gflops;
+        out.threads = pk.threads;
+        out.label = std::string("f32 FMA, ") + pk.isa;
+        return status::success();
+    }
+
     const kernel_table & kernels() const override { return cpu::table; }
     exec_ctx context(op_id op) override { return exec_ctx{this, &pool_, nullptr, op}; }
 

@@ -10,6 +10,7 @@
 
 #include "../../native/device.h"
 #include "../../native/guard.h"
+#include "peak.h"
 #include "prim/launch.cuh"
 
 namespace xemb {
@@ -209,6 +210,17 @@ class cuda_device final : public device {
         if (!lost_.empty())
             return make_status(status_code::device_lost, "cuda:" + std::to_string(info_.index) + " is unusable after a fault (" + lost_ + "); restart the process to use this GPU again, the CPU backend keeps working");
         return status::success();
+    }
+
+    status measure_peaks(device_peaks & out) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        out.threads = info_.sm_count;
+        return check_status(cuda::measure_peaks(stream_, info_.sm_count, out));
+    }
+
+    status check_status(status st) {
+        note_status(st);
+        return st;
     }
 
     status record_event(timing_event & ev) override {

@@ -76,3 +76,28 @@ describe('devices', () => {
     expect(report.cuda.available).toBe(hasCuda());
   });
 });
+
+describe('benchmark probes', () => {
+  it('queue-ordered timing events measure the work between them', async () => {
+    const { recordEvent, elapsedMs, ops } = await import('../../src/index.js');
+    const a = ops.randomUniform([256, 256], { seed: 3 });
+    const e0 = recordEvent('cpu');
+    const outs = [0, 1, 2, 3].map(() => ops.matmul(a, a));
+    const e1 = recordEvent('cpu');
+    const e2 = recordEvent('cpu');
+    const ms = await elapsedMs(e0, e1);
+    expect(ms).toBeGreaterThan(0);
+    expect(await elapsedMs(e1, e2)).toBeLessThan(ms);
+    for (const t of [a, ...outs]) t.dispose();
+  });
+
+  it('devicePeaks measures the CPU (positive bandwidth and FLOP rate) and rejects devices without a probe', async () => {
+    const { devicePeaks } = await import('../../src/index.js');
+    const p = await devicePeaks('cpu');
+    expect(p.readGBs).toBeGreaterThan(0.5);
+    expect(p.gflops).toBeGreaterThan(1);
+    expect(p.threads).toBe(devices()[0]!.threads);
+    expect(p.label).toMatch(/f32 FMA/);
+    if (devices().some((d) => d.id === 'cuda-emu')) await expect(devicePeaks('cuda-emu')).rejects.toThrow(/no peak probe/);
+  });
+});
