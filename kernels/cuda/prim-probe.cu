@@ -5,8 +5,9 @@
 //   in:  n_in u32 random words (n_in = 4096); out: probe_out_words u32 (zero-filled before)
 //   probes: 0 shuffles (idx/up/down/xor x widths 32/16/8/4), 1 votes, 2 integer atomics,
 //           3 mma m16n8k16 f16 and 4 bf16 on small integers (exact in any summation order),
-//           5 ldmatrix x4 and x4.trans (cp.async has no probe yet)
+//           5 ldmatrix x4 and x4.trans, 6 cp.async (.ca zero-fill, .cg, groups, visibility)
 #include "common.cuh"
+#include "prim/cp-async.cuh"
 #include "prim/ldmatrix.cuh"
 #include "prim/mma.cuh"
 #include "prim-probe.h"
@@ -96,6 +97,27 @@ __global__ void probe_ldmatrix(const uint32_t * in, uint32_t * out) {
     }
 }
 
+// Each of 128 threads cp.asyncs 16 bytes (.ca with a zero-fill source size of 0..16, or .cg
+// whole) into shared memory in two commit groups, waits for the older group first, then after a
+// barrier every thread reads a neighbour's 16 bytes: zero-fill, group order and visibility.
+__global__ void probe_cp_async(const uint32_t * in, uint32_t * out) {
+    XEMB_SHARED_ALIGNED(16, uint32_t, buf, 128, 4);
+    const unsigned t = threadIdx.x, blk = blockIdx.x;
+    const uint32_t * src = in + (blk * 128 + t) % 1024 * 4;
+    const uint32_t src_bytes = in[blk * 128 + t] % 17;
+    if (t & 1) prim::cp_async_cg<16>(prim::raw(buf) + t * 4, src);
+    else prim::cp_async_ca_zfill<16>(prim::raw(buf) + t * 4, src, src_bytes);
+    prim::cp_async_commit();
+    prim::cp_async_commit();  // an empty group: waiting for "all but the newest" covers the copy
+    prim::cp_async_wait<1>();
+    prim::syncthreads();
+    const unsigned n = (t + 37) % 128;
+    for (int k = 0; k < 4; ++k) {
+        uint32_t v = buf[n][k];
+        out[(blk * 128 + t) * 4 + k] = v;
+    }
+}
+
 }  // namespace
 
 status prim_probe(int which, const uint32_t * in, uint32_t * out, const exec_ctx & ctx) {
@@ -107,6 +129,7 @@ status prim_probe(int which, const uint32_t * in, uint32_t * out, const exec_ctx
         case 3: return launch("probe_mma_f16", probe_mma<false>, dim3(16), dim3(32), 0, s, in, out);
         case 4: return launch("probe_mma_bf16", probe_mma<true>, dim3(16), dim3(32), 0, s, in, out);
         case 5: return launch("probe_ldmatrix", probe_ldmatrix, dim3(16), dim3(32), 0, s, in, out);
+        case 6: return launch("probe_cp_async", probe_cp_async, dim3(4), dim3(128), 0, s, in, out);
         default: return invalid_arg("primProbe: expected a probe in [0, " + std::to_string(probe_count) + "), received " + std::to_string(which));
     }
 }

@@ -38,7 +38,7 @@ describe.skipIf(!hasEmu)('primitive probes on cuda-emu', () => {
   });
 
   it('unknown probes and devices without probes are typed errors', async () => {
-    expect(() => binding.primProbe('cuda-emu', 99, 1)).toThrow(/which in \[0, 6\), received 99/);
+    expect(() => binding.primProbe('cuda-emu', 99, 1)).toThrow(/which in \[0, 7\), received 99/);
     expect(() => binding.primProbe('cpu', 0, 1)).toThrow(/no primitive probes/);
   });
 });
