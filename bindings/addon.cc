@@ -16,6 +16,7 @@ addon_data & data(Napi::Env env) { return *env.GetInstanceData<addon_data>(); }
 
 void register_timing(Napi::Env env, Napi::Object exports);
 void register_probe(Napi::Env env, Napi::Object exports);
+void register_mapping(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -238,6 +239,7 @@ Napi::Object module_init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeTensor", d->tensor_ctor.Value());
     register_timing(env, exports);
     register_probe(env, exports);
+    register_mapping(env, exports);
     return exports;
 }
 

@@ -14,6 +14,7 @@ enum class status_code : int {
     device_error,       // a device call failed; the device may still be usable
     device_lost,        // sticky fault: the device context is unusable
     unavailable,        // backend not compiled in, or no driver/device
+    io_error,           // a file could not be opened, read or mapped
     internal,
 };
 
@@ -26,6 +27,7 @@ inline const char * status_code_name(status_code c) {
         case status_code::device_error:     return "DEVICE_ERROR";
         case status_code::device_lost:      return "DEVICE_LOST";
         case status_code::unavailable:      return "UNAVAILABLE";
+        case status_code::io_error:         return "IO_ERROR";
         case status_code::internal:         return "INTERNAL";
     }
     return "INTERNAL";

@@ -23,6 +23,11 @@ export interface NativeTensor {
   to(device: string): NativeTensor;
 }
 
+/** Opaque read-only file mapping (kept alive by the tensors made from it). */
+export interface NativeMapping {
+  readonly __mapping: unique symbol;
+}
+
 /** Opaque queue-ordered timing event. */
 export interface NativeEvent {
   readonly __event: unique symbol;
@@ -74,6 +79,8 @@ export interface Binding {
   devicePeaks(device: string): Promise<{ readGBs: number; gflops: number; threads: number; label: string }>;
   primProbe(device: string, which: number, seed: number): Promise<ArrayBuffer>;
   primProbeNames: string[];
+  mapFile(path: string): { mapping: NativeMapping; size: number; address: bigint };
+  mappingTensor(mapping: NativeMapping, offset: number, dtype: string, shape: number[], device: string): NativeTensor;
   NativeTensor: abstract new () => NativeTensor;
 }
 

@@ -6,6 +6,7 @@ export type KernelErrorCode =
   | 'DEVICE_ERROR'
   | 'DEVICE_LOST'
   | 'UNAVAILABLE'
+  | 'IO_ERROR'
   | 'INTERNAL';
 
 /**
