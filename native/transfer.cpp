@@ -100,12 +100,17 @@ status to_device(const tensor & t_in, device * dst, tensor & out) {
     struct handoff {
         std::promise<status> ready;
         std::shared_ptr<char[]> staged;  // host copy when the source is not the CPU
+        bool poisoned = false;           // the source came from a failed op: already reported there
     };
     auto h = std::make_shared<handoff>();
     auto fut = std::make_shared<std::shared_future<status>>(h->ready.get_future().share());
     storage_ptr dst_store = o.store;
     src_dev->queue().enqueue_sync([t, src_dev, dst, h, dst_store, bytes](status) {
-        if (t.store->poison) { h->ready.set_value(*t.store->poison); return; }
+        if (t.store->poison) {
+            h->poisoned = true;
+            h->ready.set_value(*t.store->poison);
+            return;
+        }
         status st = src_dev->finish();
         if (st.ok() && !is_cpu(src_dev) && bytes) {
             if (is_cpu(dst)) {
@@ -125,7 +130,7 @@ status to_device(const tensor & t_in, device * dst, tensor & out) {
             st = dst->copy_from_host(dst_store->data, from, bytes);
         }
         if (!st.ok()) dst_store->poison = std::make_shared<const status>(st);
-        return st;
+        return h->poisoned ? status::success() : st;
     });
     out = o;
     return status::success();
