@@ -18,3 +18,16 @@ export * as ops from './ops/index.js';
 export { supports } from './supports.js';
 export { guardBandsEnabled, guardViolations } from './debug.js';
 export { recordEvent, elapsedMs, cpuPeaks, devicePeaks, type TimingEvent, type CpuPeaks, type DevicePeaks } from './profile.js';
+export {
+  SafetensorsError,
+  SafetensorsFile,
+  openSafetensors,
+  loadCheckpoint,
+  saveSafetensors,
+  type SafetensorsErrorCode,
+  type SafetensorsDType,
+  type TensorInfo as SafetensorsTensorInfo,
+  type LoadOptions as SafetensorsLoadOptions,
+  type LoadCheckpointOptions,
+  type CheckpointProgress,
+} from './io/safetensors/index.js';

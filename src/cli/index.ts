@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// xembodied command line. Commands: doctor (device report). More come with later capabilities.
+// xembodied command line. Commands: doctor (device report), inspect (safetensors checkpoints).
 import { doctor } from './doctor.js';
+import { inspect } from './inspect.js';
 
 const USAGE = `usage: xembodied <command>
 
 commands:
-  doctor [--json]   devices, CUDA status and why it is unavailable, CPU instruction set, op registry
+  doctor [--json]               devices, CUDA status and why it is unavailable, CPU instruction set, op registry
+  inspect <file|dir> [--json]   safetensors file or checkpoint directory: tensors, dtypes, parameters, metadata
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -13,6 +15,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'doctor':
       return doctor(rest);
+    case 'inspect':
+      return inspect(rest);
     case undefined:
     case '-h':
     case '--help':
