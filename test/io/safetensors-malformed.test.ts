@@ -89,6 +89,11 @@ const cases: Case[] = [
   { name: '__metadata__ with a nested object', bytes: () => makeFile('{"__metadata__":{"cfg":{"a":"b"}}}'), code: 'INVALID_METADATA' },
   { name: '__metadata__ is an array', bytes: () => makeFile('{"__metadata__":["a"]}'), code: 'INVALID_METADATA' },
   { name: '__metadata__ is null', bytes: () => makeFile('{"__metadata__":null}'), code: 'INVALID_METADATA' },
+  {
+    name: '__metadata__ with 65,537 entries (over our cap)',
+    bytes: () => makeFile(`{"__metadata__":{${Array.from({ length: 65_537 }, (_, i) => `"${i.toString(36)}":""`).join(',')}}}`),
+    code: 'INVALID_METADATA',
+  },
   // ---- ranges and sizes (reference order: offsets, overflow, sub-byte, size, file size) ----
   { name: 'size mismatch: [2, 2] F32 in 12 bytes', bytes: () => makeFile(`{${T('w', 'F32', [2, 2], 0, 12)}}`, 12), code: 'SIZE_MISMATCH', tensor: 'w' },
   { name: 'size mismatch: empty shape [0] with 4 bytes', bytes: () => makeFile(`{${T('w', 'F32', [0], 0, 4)}}`, 4), code: 'SIZE_MISMATCH', tensor: 'w' },
@@ -151,6 +156,26 @@ describe('malformed safetensors files', () => {
   it('control characters in a tensor name are escaped in the message', () => {
     const bytes = makeFile(`{"evil\\u001b[2J":5}`);
     expect(() => parseHeader(bytes, bytes.length, 'mem')).toThrow(/"evil\\u001b\[2J"/);
+  });
+});
+
+describe('resource bounds', () => {
+  it('a 30 MB header of empty objects under an unknown key parses without building them', () => {
+    // as a tree (JSON.parse, or a Map per object) this costs ~700 MB of heap; scanned, ~nothing
+    const n = 3_000_000;
+    const members = Array.from({ length: n }, (_, i) => `"${i.toString(36)}":{}`).join(',');
+    const bytes = makeFile(`{"w":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":{${members}}}}`);
+    const before = process.memoryUsage().heapUsed;
+    const h = parseHeader(bytes, bytes.length, 'mem');
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(250e6);
+    expect(h.tensors).toHaveLength(1);
+  });
+
+  it('a duplicate among millions of keys is still found (hashed key table)', () => {
+    const keys = Array.from({ length: 200_000 }, (_, i) => `"k${i}":0`);
+    keys.push('"k123456":1');
+    const bytes = makeFile(`{"w":{"dtype":"U8","shape":[0],"data_offsets":[0,0],"x":{${keys.join(',')}}}}`);
+    expect(() => parseHeader(bytes, bytes.length, 'mem')).toThrow(/duplicate key "k123456"/);
   });
 });
 

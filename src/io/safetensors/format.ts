@@ -15,7 +15,7 @@
 //   does not deny unknown fields); they must still be valid JSON without duplicate keys.
 // - Shape dims and offsets are JSON integers written without sign, fraction or exponent, at most
 //   2^53 (every valid file fits: offsets are bounded by the file size).
-// - `__metadata__` must be an object of strings (null is rejected too).
+// - `__metadata__` must be an object of strings (null is rejected too), of at most 65,536 entries.
 import { SafetensorsError, quoteName } from './errors.js';
 import { JsonScanner, JsonSyntaxError, article, type JsonKind } from './json.js';
 
@@ -85,6 +85,11 @@ export function isSafetensorsDType(x: unknown): x is SafetensorsDType {
 export const MAX_HEADER_SIZE = 100_000_000;
 /** `{}` is the shortest header. */
 export const MIN_HEADER_SIZE = 2;
+/**
+ * Our one cap the reference lacks: real files carry a handful of metadata keys, while millions
+ * (a 100 MB header allows ~14 M) take seconds and gigabytes as a JS object.
+ */
+export const MAX_METADATA_ENTRIES = 65_536;
 const MAX_INT = 2 ** 53;
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -229,13 +234,19 @@ function readMetadata(sc: JsonScanner, file: string): Record<string, string> | S
   // null prototype: a "__proto__" key is an ordinary key
   const md = Object.create(null) as Record<string, string>;
   let bad: SafetensorsError | null = null;
+  let count = 0;
   sc.object(2, (key) => {
     const vk = sc.kind();
-    if (bad === null && vk === 'string') {
+    if (bad === null && vk === 'string' && ++count <= MAX_METADATA_ENTRIES) {
       md[key] = sc.string();
       return;
     }
-    bad ??= new SafetensorsError('INVALID_METADATA', file, null, `__metadata__ value for ${quoteName(key)} is ${article(vk)}, not a string`);
+    bad ??= new SafetensorsError(
+      'INVALID_METADATA',
+      file,
+      null,
+      vk === 'string' ? `__metadata__ has more than ${MAX_METADATA_ENTRIES} entries` : `__metadata__ value for ${quoteName(key)} is ${article(vk)}, not a string`,
+    );
     sc.skip(3);
   });
   return bad ?? md;
