@@ -157,9 +157,6 @@ Napi::Value synchronize_dev(const Napi::CallbackInfo & info) {
     std::string backend = dev->info().backend;
     synchronize(dev, [c, deferred, backend](status st) {
         c.post([deferred, st, backend](Napi::Env env) {
-            Napi::HandleScope scope(env);
-            addon_data & d = data(env);
-            if (--d.pending == 0) d.completions.Unref(env);
             if (st.ok()) deferred->Resolve(env.Undefined());
             else deferred->Reject(status_error(env, st, backend.c_str()));
         });

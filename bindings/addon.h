@@ -32,7 +32,7 @@ struct completion {
     void post(js_job job) const;
 };
 // Call on the JS thread before handing a completion to another thread; keeps the loop alive
-// until the job has run.
+// until the job has run. Each completion is posted exactly once; post() closes it.
 completion begin_completion(Napi::Env env);
 
 // A read_to_host callback that settles `deferred` on the JS thread: an ArrayBuffer that owns the

@@ -32,7 +32,12 @@ void completion::post(js_job job) const {
     auto * heap = new js_job(std::move(job));
     napi_status s = tsfn.NonBlockingCall(heap, [](Napi::Env env, Napi::Function, js_job * j) {
         std::unique_ptr<js_job> owned(j);
-        if (env) (*owned)(env);
+        if (!env) return;
+        Napi::HandleScope scope(env);
+        // the completion opened by begin_completion ends here, before the job settles its promise
+        addon_data & d = data(env);
+        if (--d.pending == 0) d.completions.Unref(env);
+        (*owned)(env);
     });
     if (s != napi_ok) delete heap;
 }
@@ -48,9 +53,6 @@ std::function<void(status, host_buffer)> buffer_settler(Napi::Env env, std::shar
     return [c, deferred, backend](status st, host_buffer hb) {
         auto buf = std::make_shared<host_buffer>(std::move(hb));
         c.post([deferred, st, buf, backend](Napi::Env env) {
-            Napi::HandleScope scope(env);
-            addon_data & d = data(env);
-            if (--d.pending == 0) d.completions.Unref(env);
             if (!st.ok()) {
                 deferred->Reject(status_error(env, st, backend.c_str()));
                 return;

@@ -40,9 +40,6 @@ Napi::Value event_elapsed(const Napi::CallbackInfo & info) {
         double ms = 0;
         status st = pending.ok() ? dev->event_elapsed_ms(*ea, *eb, ms) : pending;
         c.post([deferred, st, ms, backend](Napi::Env env) {
-            Napi::HandleScope scope(env);
-            addon_data & d = data(env);
-            if (--d.pending == 0) d.completions.Unref(env);
             if (st.ok()) deferred->Resolve(Napi::Number::New(env, ms));
             else deferred->Reject(status_error(env, st, backend.c_str()));
         });
@@ -61,9 +58,6 @@ Napi::Value device_peaks_js(const Napi::CallbackInfo & info) {
         device_peaks pk;
         status st = dev->measure_peaks(pk);
         c.post([deferred, st, pk, backend](Napi::Env env) {
-            Napi::HandleScope scope(env);
-            addon_data & d = data(env);
-            if (--d.pending == 0) d.completions.Unref(env);
             if (!st.ok()) {
                 deferred->Reject(status_error(env, st, backend.c_str()));
                 return;

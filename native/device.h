@@ -88,6 +88,13 @@ class device {
     std::unique_ptr<device_queue> queue_;
 };
 
+// A device whose memory is ordinary host memory (the CPU, cuda-emu): copies are memcpy.
+class host_memory_device : public device {
+  public:
+    status copy_from_host(void * dst, const void * src, size_t bytes) override;
+    status copy_to_host(void * dst, const void * src, size_t bytes) override;
+};
+
 // The process-wide device list. CUDA discovery never fails loudly: its reason is reported.
 struct device_report {
     std::vector<device *> devices;

@@ -34,10 +34,26 @@ std::vector<std::string> guard_drain() {
     return out;
 }
 
-int64_t guard_find_damage(const uint8_t * p, size_t n) {
+namespace {
+int64_t find_damage(const uint8_t * p, size_t n) {
     for (size_t i = 0; i < n; ++i)
         if (p[i] != guard_pattern) return static_cast<int64_t>(i);
     return -1;
+}
+}  // namespace
+
+void guard_fill(uint8_t * block, size_t guard, size_t bytes, size_t total) {
+    std::memset(block, guard_pattern, guard);
+    std::memset(block + guard + bytes, guard_pattern, total - guard - bytes);
+}
+
+void guard_check(const std::string & where, const char * producer, const uint8_t * block, size_t guard, size_t bytes, size_t total) {
+    const int64_t lo = find_damage(block, guard);
+    const int64_t hi = find_damage(block + guard + bytes, total - guard - bytes);
+    if (lo < 0 && hi < 0) return;
+    const int64_t at = lo >= 0 ? lo - static_cast<int64_t>(guard) : static_cast<int64_t>(bytes) + hi;
+    guard_record(where + ": " + producer + " wrote outside its " + std::to_string(bytes) + "-byte output (first damaged byte at offset " +
+                 std::to_string(at) + ", " + (lo >= 0 ? "before the start" : "past the end") + ")");
 }
 
 }  // namespace xemb

@@ -16,7 +16,11 @@ constexpr uint8_t guard_pattern = 0xA5;
 bool guard_enabled();
 void guard_record(std::string message);
 std::vector<std::string> guard_drain();
-// first damaged byte index in [p, p+n) or -1
-int64_t guard_find_damage(const uint8_t * p, size_t n);
+// A guarded block is [band | data (bytes) | band up to total]: `guard` bytes before the data and
+// the rest of `total` after it. Both helpers work on host memory (CUDA checks a host copy).
+void guard_fill(uint8_t * block, size_t guard, size_t bytes, size_t total);
+// Records a violation, naming `where` (device id) and the op that produced the data, when a band
+// was written.
+void guard_check(const std::string & where, const char * producer, const uint8_t * block, size_t guard, size_t bytes, size_t total);
 
 }  // namespace xemb

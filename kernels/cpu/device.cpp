@@ -43,7 +43,7 @@ int pool_threads() {
     return n ? static_cast<int>(n) : 1;
 }
 
-class cpu_device final : public device {
+class cpu_device final : public host_memory_device {
   public:
     cpu_device() : pool_(pool_threads()) {
         info_.backend = "cpu";
@@ -69,17 +69,14 @@ class cpu_device final : public device {
         }
         if (total && !base)
             return make_status(status_code::out_of_memory, "cpu: could not allocate " + std::to_string(bytes) + " bytes");
-        if (guard) {
-            std::memset(base, guard_pattern, guard);
-            std::memset(base + guard + bytes, guard_pattern, total - guard - bytes);
-        }
+        if (guard) guard_fill(reinterpret_cast<uint8_t *>(base), guard, bytes, total);
         auto s = std::make_shared<storage>();
         s->dev = this;
         s->data = base ? base + guard : nullptr;
         s->bytes = bytes;
         note_alloc(bytes);
         s->release = [this, base, guard, total](storage & st) {
-            if (guard) check_guards(st, base, guard, total);
+            if (guard) guard_check("cpu", st.producer, reinterpret_cast<const uint8_t *>(base), guard, st.bytes, total);
             allocated_.fetch_sub(st.bytes);
             give_back(base, total);
         };
@@ -106,14 +103,6 @@ class cpu_device final : public device {
         cached_bytes_ = 0;
     }
 
-    status copy_from_host(void * dst, const void * src, size_t bytes) override {
-        std::memcpy(dst, src, bytes);
-        return status::success();
-    }
-    status copy_to_host(void * dst, const void * src, size_t bytes) override {
-        std::memcpy(dst, src, bytes);
-        return status::success();
-    }
     status measure_peaks(device_peaks & out) override {
         cpu::cpu_peaks pk;
         XEMB_RETURN_IF_ERROR(cpu::measure_peaks(this, int64_t(1) << 30, pk));
@@ -158,15 +147,6 @@ class cpu_device final : public device {
         std::free(base);
     }
 
-    static void check_guards(const storage & st, const char * base, size_t guard, size_t total) {
-        const auto * b = reinterpret_cast<const uint8_t *>(base);
-        int64_t lo = guard_find_damage(b, guard);
-        int64_t hi = guard_find_damage(b + guard + st.bytes, total - guard - st.bytes);
-        if (lo >= 0 || hi >= 0)
-            guard_record(std::string("cpu: ") + st.producer + " wrote outside its " + std::to_string(st.bytes) + "-byte output (" +
-                         "first damaged byte at offset " + std::to_string(lo >= 0 ? lo - static_cast<int64_t>(guard) : static_cast<int64_t>(st.bytes) + hi) + ", " +
-                         (lo >= 0 ? "before the start" : "past the end") + ")");
-    }
     void note_alloc(size_t bytes) {
         uint64_t now = allocated_.fetch_add(bytes) + bytes;
         uint64_t prev = peak_.load();

@@ -176,12 +176,7 @@ class cuda_device final : public device {
             cudaGetLastError();
             return;
         }
-        int64_t lo = guard_find_damage(host.data(), guard);
-        int64_t hi = guard_find_damage(host.data() + guard + st.bytes, total - guard - st.bytes);
-        if (lo >= 0 || hi >= 0)
-            guard_record(id() + ": " + st.producer + " wrote outside its " + std::to_string(st.bytes) + "-byte output (" +
-                         "first damaged byte at offset " + std::to_string(lo >= 0 ? lo - static_cast<int64_t>(guard) : static_cast<int64_t>(st.bytes) + hi) + ", " +
-                         (lo >= 0 ? "before the start" : "past the end") + ")");
+        guard_check(id(), st.producer, host.data(), guard, st.bytes, total);
     }
 
     memory_stats memory() const override { return alloc_.stats(); }

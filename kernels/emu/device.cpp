@@ -15,7 +15,7 @@ namespace cuda_emu { extern const kernel_table table; }
 
 namespace {
 
-class cuda_emu_device final : public device {
+class cuda_emu_device final : public host_memory_device {
   public:
     cuda_emu_device() : table_(cuda_emu::table) {
         table_.backend = "cuda-emu";
@@ -39,10 +39,7 @@ class cuda_emu_device final : public device {
         // fresh device memory is not zero on a GPU either: a recognisable pattern exposes reads
         // of never-written output
         std::memset(base + guard, 0xCD, total - 2 * guard);
-        if (guard) {
-            std::memset(base, guard_pattern, guard);
-            std::memset(base + guard + bytes, guard_pattern, total - guard - bytes);
-        }
+        if (guard) guard_fill(reinterpret_cast<uint8_t *>(base), guard, bytes, total);
         auto s = std::make_shared<storage>();
         s->dev = this;
         s->data = base + guard;
@@ -51,16 +48,7 @@ class cuda_emu_device final : public device {
         if (allocated_ > peak_) peak_ = allocated_.load();
         ++count_;
         s->release = [this, base, guard, total](storage & st) {
-            if (guard) {
-                const auto * b = reinterpret_cast<const uint8_t *>(base);
-                int64_t lo = guard_find_damage(b, guard);
-                int64_t hi = guard_find_damage(b + guard + st.bytes, total - guard - st.bytes);
-                if (lo >= 0 || hi >= 0)
-                    guard_record(std::string("cuda-emu: ") + st.producer + " wrote outside its " + std::to_string(st.bytes) +
-                                 "-byte output (first damaged byte at offset " +
-                                 std::to_string(lo >= 0 ? lo - static_cast<int64_t>(guard) : static_cast<int64_t>(st.bytes) + hi) + ", " +
-                                 (lo >= 0 ? "before the start" : "past the end") + ")");
-            }
+            if (guard) guard_check("cuda-emu", st.producer, reinterpret_cast<const uint8_t *>(base), guard, st.bytes, total);
             allocated_ -= st.bytes;
             std::free(base);
         };
@@ -77,14 +65,6 @@ class cuda_emu_device final : public device {
         return m;
     }
 
-    status copy_from_host(void * dst, const void * src, size_t bytes) override {
-        std::memcpy(dst, src, bytes);
-        return status::success();
-    }
-    status copy_to_host(void * dst, const void * src, size_t bytes) override {
-        std::memcpy(dst, src, bytes);
-        return status::success();
-    }
     const kernel_table & kernels() const override { return table_; }
     exec_ctx context(op_id op) override { return exec_ctx{this, nullptr, nullptr, op}; }
 
