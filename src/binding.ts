@@ -1,6 +1,7 @@
 // The only import of the native addon. Declares its raw surface as types and hands it the error
 // classes so that native code throws our KernelError / DisposedError.
 import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { DisposedError, KernelError } from './errors.js';
 
 export interface NativeTensor {
@@ -86,8 +87,10 @@ export interface Binding {
 
 function load(): Binding {
   const require = createRequire(import.meta.url);
-  // src/ and dist/ both sit one level below the package root, beside build/
-  const path = '../build/Release/xembodied.node';
+  // src/ and dist/ both sit one level below the package root, beside build/. XEMB_ADDON points
+  // at another build (development: several build dirs side by side); relative to the cwd.
+  const override = process.env['XEMB_ADDON'];
+  const path = override ? resolvePath(override) : '../build/Release/xembodied.node';
   let b: Binding;
   try {
     b = require(path) as Binding;

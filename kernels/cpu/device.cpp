@@ -50,7 +50,7 @@ class cpu_device final : public host_memory_device {
         info_.index = 0;
         info_.name = cpu_model_name();
         info_.cores = pool_.size();
-        info_.isa = cpu::vec().isa;
+        info_.isa = cpu::isa_name(cpu::isa_level());
         queue_ = std::make_unique<device_queue>("cpu");
     }
     const device_info & info() const override { return info_; }

@@ -1,7 +1,7 @@
 // Hot inner loops compiled once per instruction set (vec-avx512.cpp, vec-avx2.cpp,
 // vec-generic.cpp all include vec-impl.h with different compiler flags) and picked at run time
 // from the CPU's features, so one binary runs on any x86-64 and uses AVX-512/AVX2 where present.
-// XEMB_CPU_ISA=generic|avx2|avx512 lowers the choice (never raises it past the hardware).
+// XEMB_CPU_ISA=generic|avx2|avx512|avx512bf16 lowers the choice (never raises it past the hardware).
 #pragma once
 #include <cstdint>
 
@@ -26,6 +26,12 @@ struct vec_kernels {
 };
 
 const vec_kernels & vec();
+// The instruction-set level kernels use, after XEMB_CPU_ISA: 0 generic, 1 avx2 (+FMA, F16C),
+// 2 avx512 (F/BW/VL/DQ), 3 avx512bf16 (level 2 plus AVX512-BF16 vdpbf16ps). Kernels with their
+// own per-ISA files (<stem>-avx512bf16.cpp, <stem>-avx512.cpp, <stem>-avx2.cpp,
+// <stem>-generic.cpp; CMake gives each its flags) pick their variant from this.
+int isa_level();
+const char * isa_name(int level);
 // Names of the instruction sets this CPU can use, best first (for doctor and tests).
 const char * best_isa();
 

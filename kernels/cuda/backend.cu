@@ -18,6 +18,11 @@ constexpr std::array<kernel_row, op_count> rows = {{
     {op_id::mul, &erase_kernel<binary_params, binary>},
     {op_id::div, &erase_kernel<binary_params, binary>},
     {op_id::matmul, &erase_kernel<matmul_params, matmul>},
+    // ---- section linear: GEMM: linear (issue 5) ----
+    {op_id::linear, &erase_kernel<linear_params, linear>},
+    // ---- section nn: norms, RoPE, activations, softmax (issue 5) ----
+    // ---- section data: data movement, decoding/sampling (issue 5) ----
+    // ---- section attn: attention (issue 6) ----
 }};
 static_assert(rows.size() == op_count, "one CUDA row per op in ops.def");
 static_assert(rows_in_order(rows), "CUDA rows must follow ops.def order");

@@ -3,10 +3,15 @@
 export { arange, type ArangeOptions } from './arange.js';
 export { add, div, mul, sub } from './binary.js';
 export { cast } from './cast.js';
-export { copy } from './copy.js';
+export { contiguous, copy } from './copy.js';
 export { fill, ones, zeros, type CreateOptions } from './fill.js';
 export { matmul } from './matmul.js';
 export { randomNormal, randomUniform, type RandomOptions } from './random.js';
+// ---- section linear: GEMM: linear (issue 5) ----
+export { linear } from './linear.js';
+// ---- section nn: norms, RoPE, activations, softmax (issue 5) ----
+// ---- section data: data movement, decoding/sampling (issue 5) ----
+// ---- section attn: attention (issue 6) ----
 
 /** Registry op name -> [TS function name, file stem]. */
 export const OP_NAMES = {
@@ -21,6 +26,11 @@ export const OP_NAMES = {
   mul: ['mul', 'binary'],
   div: ['div', 'binary'],
   matmul: ['matmul', 'matmul'],
+  // ---- section linear: GEMM: linear (issue 5) ----
+  linear: ['linear', 'linear'],
+  // ---- section nn: norms, RoPE, activations, softmax (issue 5) ----
+  // ---- section data: data movement, decoding/sampling (issue 5) ----
+  // ---- section attn: attention (issue 6) ----
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type OpName = keyof typeof OP_NAMES;

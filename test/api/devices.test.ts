@@ -12,7 +12,7 @@ describe('devices', () => {
     expect(cpu?.id).toBe('cpu');
     expect(cpu?.name.length).toBeGreaterThan(0);
     expect(cpu?.threads).toBeGreaterThanOrEqual(1);
-    expect(['avx512', 'avx2', 'generic']).toContain(cpu?.isa);
+    expect(['avx512bf16', 'avx512', 'avx2', 'generic']).toContain(cpu?.isa);
   });
 
   it('CUDA devices carry name, compute capability, memory and SM count; otherwise a reason', () => {

@@ -32,7 +32,7 @@ function runWith(isa: string) {
 
 describe('CPU ISA dispatch', () => {
   const best = devices()[0]!.bestIsa!;
-  const levels = ['generic', 'avx2', 'avx512'];
+  const levels = ['generic', 'avx2', 'avx512', 'avx512bf16'];
   const usable = levels.slice(0, levels.indexOf(best) + 1);
 
   it(`runs ${usable.join(', ')} and they agree`, () => {
