@@ -20,8 +20,26 @@ constexpr std::array<kernel_row, op_count> rows = {{
     // ---- section linear: GEMM: linear (issue 5) ----
     {op_id::linear, &erase_kernel<linear_params, linear>},
     // ---- section nn: norms, RoPE, activations, softmax (issue 5) ----
+    {op_id::rms_norm, &erase_kernel<norm_params, norm>},
+    {op_id::layer_norm, &erase_kernel<norm_params, norm>},
+    {op_id::add_rms_norm, &erase_kernel<norm_params, norm>},
+    {op_id::rope, &erase_kernel<rope_params, rope>},
+    {op_id::rope_cos_sin, &erase_kernel<rope_params, rope>},
+    {op_id::vision_rope_cos_sin, &erase_kernel<rope_params, rope>},
+    {op_id::silu, &erase_kernel<activation_params, activation>},
+    {op_id::gelu, &erase_kernel<activation_params, activation>},
+    {op_id::swiglu, &erase_kernel<activation_params, activation>},
+    {op_id::softmax, &erase_kernel<softmax_params, softmax>},
     // ---- section data: data movement, decoding/sampling (issue 5) ----
+    {op_id::embedding, &erase_kernel<embedding_params, embedding>},
+    {op_id::index_select, &erase_kernel<index_params, gather>},
+    {op_id::gather, &erase_kernel<index_params, gather>},
+    {op_id::scatter_rows, &erase_kernel<index_params, gather>},
+    {op_id::concat, &erase_kernel<concat_params, concat>},
+    {op_id::argmax, &erase_kernel<argmax_params, argmax>},
+    {op_id::sample, &erase_kernel<sample_params, sample>},
     // ---- section attn: attention (issue 6) ----
+    {op_id::attention, &erase_kernel<attention_params, attention>},
 }};
 static_assert(rows.size() == op_count, "one CPU row per op in ops.def");
 static_assert(rows_in_order(rows), "CPU rows must follow ops.def order");

@@ -4,6 +4,8 @@
 
 namespace xemb::cuda {
 
+status attention_supports(const attention_params & p);  // attention.cu
+
 namespace {
 
 constexpr std::array<kernel_row, op_count> rows = {{
@@ -21,8 +23,26 @@ constexpr std::array<kernel_row, op_count> rows = {{
     // ---- section linear: GEMM: linear (issue 5) ----
     {op_id::linear, &erase_kernel<linear_params, linear>},
     // ---- section nn: norms, RoPE, activations, softmax (issue 5) ----
+    {op_id::rms_norm, &erase_kernel<norm_params, norm>},
+    {op_id::layer_norm, &erase_kernel<norm_params, norm>},
+    {op_id::add_rms_norm, &erase_kernel<norm_params, norm>},
+    {op_id::rope, &erase_kernel<rope_params, rope>},
+    {op_id::rope_cos_sin, &erase_kernel<rope_params, rope>},
+    {op_id::vision_rope_cos_sin, &erase_kernel<rope_params, rope>},
+    {op_id::silu, &erase_kernel<activation_params, activation>},
+    {op_id::gelu, &erase_kernel<activation_params, activation>},
+    {op_id::swiglu, &erase_kernel<activation_params, activation>},
+    {op_id::softmax, &erase_kernel<softmax_params, softmax>},
     // ---- section data: data movement, decoding/sampling (issue 5) ----
+    {op_id::embedding, &erase_kernel<embedding_params, embedding>},
+    {op_id::index_select, &erase_kernel<index_params, gather>},
+    {op_id::gather, &erase_kernel<index_params, gather>},
+    {op_id::scatter_rows, &erase_kernel<index_params, gather>},
+    {op_id::concat, &erase_kernel<concat_params, concat>},
+    {op_id::argmax, &erase_kernel<argmax_params, argmax>},
+    {op_id::sample, &erase_kernel<sample_params, sample>},
     // ---- section attn: attention (issue 6) ----
+    {op_id::attention, &erase_kernel<attention_params, attention>},
 }};
 static_assert(rows.size() == op_count, "one CUDA row per op in ops.def");
 static_assert(rows_in_order(rows), "CUDA rows must follow ops.def order");
@@ -38,6 +58,16 @@ status supports(op_id op, const void * params) {
         if ((p.m + 15) / 16 > 65535)
             return make_status(status_code::unsupported, "matmul: the CUDA kernel supports M <= 1048560 (grid.y), received " + std::to_string(p.m));
     }
+    if (op == op_id::linear) {
+        // the tensor-core GEMM puts 128-column tiles of N on grid.y; the GEMV and naive kernels
+        // and cuBLASLt have no tighter limit
+        const auto & p = *static_cast<const linear_params *>(params);
+        if ((p.n + 127) / 128 > 65535)
+            return make_status(status_code::unsupported, "linear: the CUDA kernels support N <= 8388480 (grid.y), received N = " + std::to_string(p.n));
+        if ((p.m + 127) / 128 > 2147483647)
+            return make_status(status_code::unsupported, "linear: the CUDA kernels support M < 2^38 (grid.x), received M = " + std::to_string(p.m));
+    }
+    if (op == op_id::attention) return attention_supports(*static_cast<const attention_params *>(params));
     return status::success();
 }
 
