@@ -66,6 +66,8 @@ status run_typed(op_id id, op_args & args, std::vector<tensor> & outputs) {
                 return status::success();
             }
         }
+        // caches of derived data (packed GEMM weights) must see that this storage changes
+        for (tensor * o : p->outputs()) o->store->version.fetch_add(1, std::memory_order_release);
         status st = fn(p.get(), dev->context(id));
         if (!st.ok()) {
             st.op = op_name(id);

@@ -6,6 +6,28 @@
 
 namespace xemb {
 
+uint64_t next_storage_id() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+constexpr int max_free_hooks = 8;
+std::atomic<storage_free_hook> free_hooks[max_free_hooks];
+std::atomic<int> free_hook_count{0};
+}  // namespace
+
+void add_storage_free_hook(storage_free_hook hook) {
+    int i = free_hook_count.fetch_add(1);
+    if (i < max_free_hooks) free_hooks[i].store(hook, std::memory_order_release);
+}
+
+void run_storage_free_hooks(uint64_t id) {
+    int n = std::min(free_hook_count.load(std::memory_order_acquire), max_free_hooks);
+    for (int i = 0; i < n; ++i)
+        if (storage_free_hook h = free_hooks[i].load(std::memory_order_acquire)) h(id);
+}
+
 std::string shape_t::str() const {
     std::ostringstream s;
     s << '[';

@@ -3,6 +3,7 @@
 // returns a status instead of throwing.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,7 +21,19 @@ constexpr int max_rank = 8;
 // A block of device memory. Freed (or returned to its device's cache) when the last tensor and
 // the last queued task referencing it let go, so disposing a tensor in JS while an op that
 // reads it is still queued is safe.
+// Caches of data derived from a storage (the CPU GEMM's packed weights) key it on `id`, which is
+// unique for the life of the process (an address can be reused after a free; an id cannot), and
+// on `version`, which every op that writes the storage bumps before writing. A cache that keeps
+// entries for a storage sets `derived` and registers a hook; ~storage calls the hooks for it.
+uint64_t next_storage_id();
+using storage_free_hook = void (*)(uint64_t id);
+void add_storage_free_hook(storage_free_hook hook);  // at most a few, never removed
+void run_storage_free_hooks(uint64_t id);
+
 struct storage {
+    const uint64_t id = next_storage_id();
+    std::atomic<uint64_t> version{0};
+    std::atomic<bool> derived{false};
     device * dev = nullptr;
     void * data = nullptr;
     size_t bytes = 0;
@@ -32,7 +45,10 @@ struct storage {
     storage() = default;
     storage(const storage &) = delete;
     storage & operator=(const storage &) = delete;
-    ~storage() { if (release) release(*this); }
+    ~storage() {
+        if (derived.load(std::memory_order_acquire)) run_storage_free_hooks(id);
+        if (release) release(*this);
+    }
 };
 using storage_ptr = std::shared_ptr<storage>;
 

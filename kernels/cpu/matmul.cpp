@@ -1,23 +1,15 @@
-// matmul: out[..., m, n] = sum_k a[..., m, k] b[..., k, n], f32 accumulation. Per batch, b is
-// packed to a contiguous f32 [K, N] panel (widening f16/bf16 once), a rows are widened per block,
-// and rows are split across the pool. Reference speed; the fast path is the linear op's GEMM.
-#include <memory>
-#include <vector>
-
+// matmul: out[..., m, n] = sum_k a[..., m, k] b[..., k, n], batch dims broadcast, any strides;
+// f32 accumulation, one rounding. Per batch, b is packed into the GEMM core's panels (gemm.h;
+// b is an activation here, so nothing is cached) and the blocked kernel of the best ISA runs
+// over a read through its strides. Reference: test/reference/matmul.ts.
 #include "../../native/thread-pool.h"
 #include "common.h"
+#include "gemm.h"
 #include "ops.h"
-#include "vec.h"
 
 namespace xemb::cpu {
 
 namespace {
-
-template <class T>
-void widen_2d(const T * src, int64_t rows, int64_t cols, int64_t rs, int64_t cs, float * dst) {
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c) dst[r * cols + c] = to_f32(src[r * rs + c * cs]);
-}
 
 // Element offset of batch `bi` (row-major over the broadcast batch shape) in tensor t.
 int64_t batch_offset(const tensor & t, const shape_t & batch, int64_t bi) {
@@ -40,42 +32,31 @@ status matmul(const matmul_params & p, const exec_ctx & ctx) {
     batch.rank -= 2;
     const int64_t nbatch = batch.numel();
     if (M == 0 || N == 0 || nbatch == 0) return status::success();
-    const vec_kernels & v = vec();
     const int ra = p.a.rank(), rb = p.b.rank();
-    const int64_t a_rs = p.a.strides[ra - 2], a_cs = p.a.strides[ra - 1];
-    const int64_t b_rs = p.b.strides[rb - 2], b_cs = p.b.strides[rb - 1];
-
-    std::unique_ptr<float[]> bpanel(new (std::nothrow) float[static_cast<size_t>(K * N) + 1]);
-    std::unique_ptr<float[]> cbuf;
-    const bool out_f32 = p.out.type == dtype::f32;
-    if (!out_f32) cbuf.reset(new (std::nothrow) float[static_cast<size_t>(M * N)]);
-    if (!bpanel || (!out_f32 && !cbuf))
-        return make_status(status_code::out_of_memory, "matmul: could not allocate the f32 working panels");
-
-    with_dtype(p.a.type, [&](auto tag) {
-        using T = decltype(tag);
-        if constexpr (std::is_same_v<T, float> || is_half_v<T>) {
-            for (int64_t bi = 0; bi < nbatch; ++bi) {
-                const T * a = p.a.ptr<T>() + batch_offset(p.a, batch, bi);
-                const T * b = p.b.ptr<T>() + batch_offset(p.b, batch, bi);
-                widen_2d(b, K, N, b_rs, b_cs, bpanel.get());
-                float * c = out_f32 ? p.out.ptr<float>() + bi * M * N : cbuf.get();
-                ctx.pool->parallel_for(M, 16, [&](int64_t r0, int64_t r1) {
-                    constexpr int64_t rb_ = 16;
-                    std::vector<float> arows(static_cast<size_t>(rb_ * K));
-                    for (int64_t r = r0; r < r1; r += rb_) {
-                        int64_t rows = std::min(rb_, r1 - r);
-                        widen_2d(a + r * a_rs, rows, K, a_rs, a_cs, arows.data());
-                        v.gemm_rows_f32(rows, N, K, arows.data(), K, bpanel.get(), c + r * N);
-                    }
-                });
-                if (!out_f32) {
-                    T * o = p.out.ptr<T>() + bi * M * N;
-                    for (int64_t i = 0; i < M * N; ++i) o[i] = from_f32<T>(cbuf[i]);
-                }
-            }
+    const size_t es = dtype_size(p.a.type);
+    const gemm_isa & isa = gemm_isa_for(p.a.type, p.b.type);
+    packed_b packed;
+    int64_t packed_for = -1;  // offset of the b batch now in `packed` (broadcast b packs once)
+    for (int64_t bi = 0; bi < nbatch; ++bi) {
+        const int64_t ao = batch_offset(p.a, batch, bi), bo = batch_offset(p.b, batch, bi);
+        gemm_out c{static_cast<char *>(p.out.data()) + static_cast<size_t>(bi * M * N) * es, p.out.type, N, nullptr, dtype::f32};
+        if (K == 0) {
+            gemm_fill_bias(M, N, c);
+            continue;
         }
-    });
+        const gemm_operand a{static_cast<const char *>(p.a.data()) + ao * static_cast<int64_t>(es), p.a.type, p.a.strides[ra - 2], p.a.strides[ra - 1]};
+        // b as the GEMM's [N, K] operand: element (n, k) = b[k, n]
+        const gemm_operand b{static_cast<const char *>(p.b.data()) + bo * static_cast<int64_t>(es), p.b.type, p.b.strides[rb - 1], p.b.strides[rb - 2]};
+        if (M <= gemv_max_m && b.sk == 1) {
+            XEMB_RETURN_IF_ERROR(gemv(M, N, K, a, b.data, b.type, b.si, c, *ctx.pool));
+            continue;
+        }
+        if (packed_for != bo) {
+            XEMB_RETURN_IF_ERROR(pack_b_all(isa, b, N, K, *ctx.pool, packed));
+            packed_for = bo;
+        }
+        XEMB_RETURN_IF_ERROR(gemm_packed(M, a, packed, c, *ctx.pool));
+    }
     return status::success();
 }
 
