@@ -12,6 +12,7 @@ import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
 import { geluRef, geluTanhRef, siluRef, swigluHf, swigluRef } from '../reference/activation.js';
+import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
 import { erf, erfc, roundTo, ulpStats } from '../reference/nn-common.js';
 
 const DTYPES: FloatDType[] = ['f32', 'f16', 'bf16'];
@@ -158,6 +159,34 @@ describe('swiglu', () => {
     const u = Array.from({ length: 4096 }, () => roundTo(r.uniform(-8, 8), 'bf16'));
     const fused = Float64Array.from(g, (v, i) => roundTo(siluRef(v) * u[i]!, 'bf16'));
     expect(ulpStats(fused, swigluHf(g, u, 'bf16'), 'bf16').exact).toBeLessThan(0.99);
+  });
+});
+
+describe('PyTorch fixture (tools/make-nn-fixtures.py)', () => {
+  // Debian's PyTorch 1.13 rounds every step of its bf16 silu/gelu to bf16 (newer releases compute
+  // in f32 and round once, as we do) and evaluates GELU's negative tail as 1 + erf / 1 + tanh with
+  // cancellation; so these compare accuracy against fp64 (never worse than PyTorch), not bits.
+  it('silu / gelu / swiglu are at least as close to fp64 as PyTorch; f32 silu within 1 ulp of it', async () => {
+    const F = hfFixture();
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        const T = (f: Parameters<typeof fixtureTensor>[0]) => s.keep(fixtureTensor(f, dev));
+        const read = async (t: Tensor, d: FloatDType) => toNumbers((await s.keep(t).data()) as Storage, d);
+        const cases: [string, Tensor, FloatDType, Float64Array, Float64Array][] = [];
+        for (const [k, fn, approx] of [['silu_f32', siluRef, ''], ['gelu_f32', geluRef, 'none'], ['gelu_tanh_f32', geluTanhRef, 'tanh'], ['gelu_bf16', geluRef, 'none']] as const) {
+          const f = F[k];
+          const t = approx === '' ? ops.silu(T(f.x)) : ops.gelu(T(f.x), approx);
+          cases.push([k, t, f.x.dtype, Float64Array.from(fixtureValues(f.x), fn), fixtureValues(f.out)]);
+        }
+        const w = F.swiglu;
+        cases.push(['swiglu', ops.swiglu(T(w.gate), T(w.up)), 'bf16', swigluRef(Array.from(fixtureValues(w.gate)), Array.from(fixtureValues(w.up))), fixtureValues(w.out)]);
+        for (const [k, t, d, ideal, torch] of cases) {
+          const got = await read(t, d);
+          expect(nmse(got, ideal), `${k} on ${dev}: nmse vs fp64 (PyTorch ${nmse(torch, ideal).toExponential(2)})`).toBeLessThanOrEqual(nmse(torch, ideal) * 1.05 + 1e-15);
+          if (k === 'silu_f32') expect(ulpStats(got, torch, 'f32').maxUlps, `${k} on ${dev}`).toBeLessThanOrEqual(1);
+        }
+      }
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
 import { ulpStats } from '../reference/nn-common.js';
+import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
 import { addRound, layerNormNaive, layerNormRef, rmsNormHf, rmsNormRef } from '../reference/norm.js';
 
 const DTYPES: FloatDType[] = ['f32', 'f16', 'bf16'];
@@ -163,6 +164,29 @@ describe('layer_norm', () => {
         });
       },
     );
+  });
+});
+
+describe('PyTorch fixture (tools/make-nn-fixtures.py: HF Qwen2RMSNorm and the decoder residual add)', () => {
+  it('rms_norm (bf16 and f32 weights) and add_rms_norm equal PyTorch bit for bit', async () => {
+    const F = hfFixture();
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        const T = (f: Parameters<typeof fixtureTensor>[0]) => s.keep(fixtureTensor(f, dev));
+        for (const k of ['rms_norm', 'rms_norm_f32_weight']) {
+          const f = F[k];
+          const out = s.keep(ops.rmsNorm(T(f.x), T(f.weight), f.eps));
+          expect(out.dtype).toBe(f.out.dtype);
+          expectExact(toNumbers((await out.data()) as Storage, out.dtype), fixtureValues(f.out), { label: `${k} on ${dev}` });
+        }
+        const f = F.add_rms_norm;
+        const r = ops.addRmsNorm(T(f.x), T(f.residual), T(f.weight), f.eps);
+        s.keep(r.out);
+        s.keep(r.residual);
+        expectExact(toNumbers((await r.residual.data()) as Storage, 'bf16'), fixtureValues(f.residual_out), { label: `add_rms_norm residual on ${dev}` });
+        expectExact(toNumbers((await r.out.data()) as Storage, 'bf16'), fixtureValues(f.out), { label: `add_rms_norm out on ${dev}` });
+      }
+    });
   });
 });
 

@@ -11,6 +11,8 @@ import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
+import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
+import { ulpStats } from '../reference/nn-common.js';
 import { ropeIdeal, ropeRef, ropeTableRef } from '../reference/rope.js';
 
 // [name, x base shape, x view steps, table shape]
@@ -128,6 +130,49 @@ describe('rope_cos_sin / vision_rope_cos_sin', () => {
         for (const t of [a.cos, a.sin, b.cos, b.sin]) s.keep(t);
         expectExact((await a.cos.data()) as Float32Array, (await b.cos.data()) as Float32Array, { label: dev });
         expectExact((await a.sin.data()) as Float32Array, (await b.sin.data()) as Float32Array, { label: dev });
+      }
+    });
+  });
+});
+
+describe('PyTorch fixture (tools/make-nn-fixtures.py: HF Qwen2.5-VL M-RoPE and vision rotary)', () => {
+  // PyTorch's CPU cos/sin/pow are 1-ulp SLEEF routines; ours are rounded from f64: the f32 tables
+  // may differ by 1 ulp in a few percent of the elements, the bf16 tables and the rotated q not at all
+  it('tables within 1 ulp (f32) / identical (bf16); rope on HF tables and on ours equals HF bit for bit', async () => {
+    const F = hfFixture();
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        const T = (f: Parameters<typeof fixtureTensor>[0]) => s.keep(fixtureTensor(f, dev));
+        const f32 = async (t: Tensor) => toNumbers((await s.keep(t).data()) as Storage, 'f32');
+        const bf = async (t: Tensor) => toNumbers((await s.keep(t).data()) as Storage, 'bf16');
+        const read = async (t: Tensor, d: FloatDType) => toNumbers((await t.data()) as Storage, d);
+        const near = (got: Float64Array, want: Float64Array, label: string) => {
+          const st = ulpStats(got, want, 'f32');
+          expect(st.maxUlps, label).toBeLessThanOrEqual(1);
+          expect(st.exact, label).toBeGreaterThanOrEqual(0.85);
+        };
+        const m = F.mrope;
+        const tf = ops.ropeCosSin(T(m.positions), { theta: m.theta, dim: m.dim, mropeSection: m.mrope_section });
+        near(await f32(tf.cos), fixtureValues(m.cos_f32), `M-RoPE cos on ${dev}`);
+        near(await f32(tf.sin), fixtureValues(m.sin_f32), `M-RoPE sin on ${dev}`);
+        const tb = ops.ropeCosSin(T(m.positions), { theta: m.theta, dim: m.dim, mropeSection: m.mrope_section, dtype: 'bf16' });
+        s.keep(tb.cos);
+        s.keep(tb.sin);
+        expectExact(await read(tb.cos, 'bf16'), fixtureValues(m.cos_bf16), { label: `M-RoPE bf16 cos on ${dev}` });
+        expectExact(await bf(ops.rope(T(m.q), T(m.cos_bf16), T(m.sin_bf16))), fixtureValues(m.q_embed), { label: `text q_embed (HF tables) on ${dev}` });
+        expectExact(await bf(ops.rope(T(m.q), tb.cos, tb.sin)), fixtureValues(m.q_embed), { label: `text q_embed (our tables) on ${dev}` });
+        const l = F.rope_large_positions;
+        const tl = ops.ropeCosSin(T(l.positions), { theta: l.theta, dim: l.dim });
+        near(await f32(tl.cos), fixtureValues(l.cos_f32), `large positions cos on ${dev}`);
+        near(await f32(tl.sin), fixtureValues(l.sin_f32), `large positions sin on ${dev}`);
+        const v = F.vision_rope;
+        const tv = ops.visionRopeCosSin(T(v.positions), { theta: v.theta, dim: v.dim });
+        s.keep(tv.cos);
+        s.keep(tv.sin);
+        near(await read(tv.cos, 'f32'), fixtureValues(v.cos), `vision cos on ${dev}`);
+        near(await read(tv.sin, 'f32'), fixtureValues(v.sin), `vision sin on ${dev}`);
+        expectExact(await bf(ops.rope(T(v.q), T(v.cos), T(v.sin))), fixtureValues(v.q_embed), { label: `vision q_embed (HF tables) on ${dev}` });
+        expectExact(await bf(ops.rope(T(v.q), tv.cos, tv.sin)), fixtureValues(v.q_embed), { label: `vision q_embed (our tables) on ${dev}` });
       }
     });
   });

@@ -5,13 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
-import { expectBackendsAgree, expectClose, nmse, toNumbers } from '../harness/compare.js';
+import { expectBackendsAgree, expectClose, expectExact, nmse, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
 import { softmaxRef } from '../reference/activation.js';
-import { roundTo } from '../reference/nn-common.js';
+import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
+import { roundTo, ulpStats } from '../reference/nn-common.js';
 
 const CROSS_NMSE: Record<FloatDType, number> = { f32: 1e-12, f16: 1e-6, bf16: 1e-4 };
 const GRID: [string, number[], ViewStep[]][] = [
@@ -75,6 +76,23 @@ describe('softmax', () => {
             else expect(got[i]! / w, `${dt} ${dev} [${i}]`).toBeCloseTo(1, 6);
           }
         }
+      }
+    });
+  });
+});
+
+describe('PyTorch fixture (tools/make-nn-fixtures.py: masked bf16 scores)', () => {
+  it('bf16 out equals PyTorch bit for bit; f32 out within 4 ulps; masked rows identical (NaN rows included)', async () => {
+    const f = hfFixture().softmax;
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        const x = s.keep(fixtureTensor(f.x, dev));
+        const b = toNumbers((await s.keep(ops.softmax(x)).data()) as Storage, 'bf16');
+        expectExact(b, fixtureValues(f.out_bf16), { label: `bf16 on ${dev}` });
+        const g = toNumbers((await s.keep(ops.softmax(x, { dtype: 'f32' })).data()) as Storage, 'f32');
+        const st = ulpStats(g, fixtureValues(f.out_f32), 'f32');
+        expect(st.maxUlps, `f32 on ${dev}`).toBeLessThanOrEqual(4);
+        expect(Array.from(g.slice(2 * 37, 3 * 37)).every(Number.isNaN), `all -inf row on ${dev}`).toBe(true);
       }
     });
   });
