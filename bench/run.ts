@@ -1,5 +1,5 @@
 // npm run bench -- <stem|op|all> [...] [--device cpu|cuda] [--quick] [--json out.json]
-// A name is a bench file stem (bench/ops/<stem>.bench.ts), a registry op (runs that op's cases
+// A name is a bench file stem (bench/ops/ or bench/io/<stem>.bench.ts), a registry op (runs that op's cases
 // from its stem's file), or `all`.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,8 +19,13 @@ const { values, positionals } = parseArgs({
   options: { device: { type: 'string', default: 'cpu' }, quick: { type: 'boolean', default: false }, json: { type: 'string' } },
 });
 
-const dir = new URL('./ops/', import.meta.url);
-const stems = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -'.bench.ts'.length)).sort();
+// op benches in ops/, everything else (safetensors loading, ...) in io/
+const dirOf = new Map<string, URL>();
+for (const sub of ['./ops/', './io/']) {
+  const dir = new URL(sub, import.meta.url);
+  for (const f of readdirSync(dir)) if (f.endsWith('.bench.ts')) dirOf.set(f.slice(0, -'.bench.ts'.length), dir);
+}
+const stems = [...dirOf.keys()].sort();
 const opNames = Object.keys(OP_NAMES) as (keyof typeof OP_NAMES)[];
 
 // what to run: stem -> op filter (null: the whole file)
@@ -55,7 +60,7 @@ const header = await makeHeader(device);
 const cases: { stem: string; c: BenchCase }[] = [];
 const customs: { stem: string; bench: CustomBench }[] = [];
 for (const [stem, filter] of selected) {
-  const mod = (await import(new URL(`${stem}.bench.ts`, dir).href)) as BenchModule;
+  const mod = (await import(new URL(`${stem}.bench.ts`, dirOf.get(stem)).href)) as BenchModule;
   for (const c of mod.cases ?? []) if (!filter || filter.has(c.op)) cases.push({ stem, c });
   if (mod.custom && !filter) customs.push({ stem, bench: mod.custom });
 }

@@ -51,6 +51,23 @@ struct device_peaks {
     std::string label;     // what flops_g measured
 };
 
+// Host buffers that an upload fills with file bytes before the device reads them (native/
+// upload.cpp). Slots are reused round-robin across uploads; wait(i) returns once the transfer
+// that last read slot i has finished. Queue thread only.
+class staging_ring {
+  public:
+    virtual ~staging_ring() = default;
+    virtual int slots() const = 0;
+    virtual size_t slot_bytes() const = 0;
+    virtual unsigned char * slot(int i) = 0;
+    // slot i <- src[0, bytes) (the "read": page faults on a mapped file happen here)
+    virtual void fill(int i, const unsigned char * src, size_t bytes);
+    virtual status wait(int i) = 0;
+    // dst (device memory) <- slot i [0, bytes); may still run after return, until wait(i)
+    virtual status send(int i, void * dst, size_t bytes) = 0;
+    int next = 0;  // the slot the next chunk uses: consecutive uploads keep the pipeline full
+};
+
 class device {
   public:
     virtual ~device() = default;
@@ -84,7 +101,16 @@ class device {
     virtual exec_ctx context(op_id op) = 0;
     device_queue & queue() { return *queue_; }
 
+    // Queue thread only: the staging buffers of uploads from mapped files, made on first use.
+    // The default is plain host memory and synchronous copy_from_host (cuda-emu runs the same
+    // pipeline this way); CUDA devices override it with page-locked buffers and async copies.
+    virtual status staging(staging_ring *& out);
+    // Queue thread only (benchmarks): host-to-device bandwidth of a plain copy of `bytes` from
+    // page-locked memory, the ceiling an upload is measured against. Host devices time memcpy.
+    virtual status measure_h2d(size_t bytes, int reps, double & gbs);
+
   protected:
+    std::unique_ptr<staging_ring> host_staging_;  // declared first: outlives the queue's drain
     std::unique_ptr<device_queue> queue_;
 };
 

@@ -1,5 +1,7 @@
 #include "mapping.h"
 
+#include "upload.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -14,34 +16,28 @@ file_mapping::~file_mapping() {
     if (base) munmap(const_cast<unsigned char *>(base), size);
 }
 
-status map_file(const std::string & path, mapping_ptr & out) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_status(status_code::io_error, "cannot open " + path + ": " + std::strerror(errno));
+status map_fd(int fd, const std::string & label, mapping_ptr & out) {
     struct stat st {};
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        ::close(fd);
-        return make_status(status_code::io_error, "cannot stat " + path + ": " + std::strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return make_status(status_code::io_error, path + " is not a regular file");
-    }
+    if (fstat(fd, &st) != 0) return make_status(status_code::io_error, "cannot stat " + label + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return make_status(status_code::io_error, label + " is not a regular file");
     auto m = std::make_shared<file_mapping>();
-    m->path = path;
+    m->path = label;
     m->size = static_cast<size_t>(st.st_size);
     if (m->size > 0) {
         void * p = mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            ::close(fd);
-            return make_status(status_code::io_error, "cannot map " + path + ": " + std::strerror(e));
-        }
+        if (p == MAP_FAILED) return make_status(status_code::io_error, "cannot map " + label + ": " + std::strerror(errno));
         m->base = static_cast<const unsigned char *>(p);
     }
-    ::close(fd);  // the mapping stays valid without the descriptor
     out = std::move(m);
     return status::success();
+}
+
+status map_file(const std::string & path, mapping_ptr & out) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_status(status_code::io_error, "cannot open " + path + ": " + std::strerror(errno));
+    status st = map_fd(fd, path, out);
+    ::close(fd);  // the mapping stays valid without the descriptor
+    return st;
 }
 
 status tensor_from_mapping(const mapping_ptr & m, size_t offset, dtype type, const shape_t & shape, device * dev, tensor & out) {
@@ -66,6 +62,8 @@ status tensor_from_mapping(const mapping_ptr & m, size_t offset, dtype type, con
         out = std::move(t);
         return status::success();
     }
+    if (!cpu) return upload_from_mapping(m, offset, type, shape, dev, upload_options{}, out);
+    // misaligned on the CPU: one copy in queue order (element loads need aligned addresses)
     XEMB_RETURN_IF_ERROR(dev->allocate(bytes, t.store));
     t.store->producer = "mapping";
     storage_ptr dst = t.store;

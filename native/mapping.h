@@ -22,10 +22,14 @@ struct file_mapping {
 using mapping_ptr = std::shared_ptr<const file_mapping>;
 
 status map_file(const std::string & path, mapping_ptr & out);
+// Maps the regular file open as `fd` (the caller keeps and closes it), so that the mapping shows
+// exactly the file the caller validated; `label` names it in messages.
+status map_fd(int fd, const std::string & label, mapping_ptr & out);
 
 // A tensor of `type` and `shape` whose bytes are [offset, offset + bytes) of the mapping. On the
 // CPU with an offset aligned to the element size: a read-only view of the mapping. Otherwise (a
-// misaligned offset, or another device) a copy made in queue order.
+// misaligned offset, or another device) a copy made in queue order; other devices get it through
+// the staged upload of native/upload.h.
 status tensor_from_mapping(const mapping_ptr & m, size_t offset, dtype type, const shape_t & shape, device * dev, tensor & out);
 
 }  // namespace xemb

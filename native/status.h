@@ -15,6 +15,7 @@ enum class status_code : int {
     device_lost,        // sticky fault: the device context is unusable
     unavailable,        // backend not compiled in, or no driver/device
     io_error,           // a file could not be opened, read or mapped
+    cancelled,          // the caller cancelled the work (an upload's AbortSignal)
     internal,
 };
 
@@ -28,6 +29,7 @@ inline const char * status_code_name(status_code c) {
         case status_code::device_lost:      return "DEVICE_LOST";
         case status_code::unavailable:      return "UNAVAILABLE";
         case status_code::io_error:         return "IO_ERROR";
+        case status_code::cancelled:        return "CANCELLED";
         case status_code::internal:         return "INTERNAL";
     }
     return "INTERNAL";

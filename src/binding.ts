@@ -24,6 +24,11 @@ export interface NativeTensor {
   to(device: string): NativeTensor;
 }
 
+/** Cancellation token of staged uploads (set from JS, read by the queue thread). */
+export interface NativeUploadCancel {
+  readonly __uploadCancel: unique symbol;
+}
+
 /** Opaque read-only file mapping (kept alive by the tensors made from it). */
 export interface NativeMapping {
   readonly __mapping: unique symbol;
@@ -81,7 +86,25 @@ export interface Binding {
   primProbe(device: string, which: number, seed: number): Promise<ArrayBuffer>;
   primProbeNames: string[];
   mapFile(path: string): { mapping: NativeMapping; size: number; address: bigint };
+  /** Maps the open regular file `fd` (the caller closes it); `label` names it in messages. */
+  mapFd(fd: number, label: string): { mapping: NativeMapping; size: number; address: bigint };
+  /** Drops this handle's reference to the mapping; tensors made from it keep theirs. */
+  releaseMapping(mapping: NativeMapping): void;
   mappingTensor(mapping: NativeMapping, offset: number, dtype: string, shape: number[], device: string): NativeTensor;
+  uploadCancel(): NativeUploadCancel;
+  cancelUpload(token: NativeUploadCancel): void;
+  /** Staged upload to a non-CPU device; `done` settles once the queue has run it (KernelError CANCELLED when cancelled). */
+  mappingUpload(
+    mapping: NativeMapping,
+    offset: number,
+    dtype: string,
+    shape: number[],
+    device: string,
+    cancel?: NativeUploadCancel | null,
+    chunkBytes?: number,
+  ): { tensor: NativeTensor; done: Promise<void> };
+  /** GB/s of a plain pinned host-to-device copy (host devices: memcpy), for benchmarks. */
+  h2dBandwidth(device: string, bytes: number, reps: number): Promise<number>;
   NativeTensor: abstract new () => NativeTensor;
 }
 

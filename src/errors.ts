@@ -7,6 +7,7 @@ export type KernelErrorCode =
   | 'DEVICE_LOST'
   | 'UNAVAILABLE'
   | 'IO_ERROR'
+  | 'CANCELLED'
   | 'INTERNAL';
 
 /**

@@ -20,6 +20,7 @@ import * as fill from '../ops/fill.bench.js';
 import * as matmul from '../ops/matmul.bench.js';
 import * as random from '../ops/random.bench.js';
 import { parity } from './parity.js';
+import { uploadSection } from './upload.js';
 import { torchPeers } from './peers.js';
 
 const BENCH_FILES: Record<string, { cases: BenchCase[] }> = { arange, binary, cast, copy, fill, matmul, random };
@@ -117,6 +118,13 @@ if (!dryRun && device === 'cuda') {
   const peers = torchPeers();
   json.peers = peers;
   lines.push('## PyTorch on the same GPU (same run)', '', peers.markdown, '');
+}
+
+// 6. safetensors: staged upload speed against a plain pinned host-to-device copy (issue 4)
+{
+  const u = await uploadSection(device, values.quick ?? false, log);
+  json.upload = u.data;
+  lines.push(u.markdown);
 }
 
 lines.push(`Parity failures: ${failed}.`);

@@ -3,13 +3,18 @@
 // a stream-ordered caching allocator, and sticky-fault detection.
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../native/device.h"
 #include "../../native/guard.h"
+#include "../../native/thread-pool.h"
 #include "peak.h"
 #include "prim/launch.cuh"
 
@@ -127,6 +132,71 @@ class caching_allocator {
     memory_stats stats_;
 };
 
+// Staging for uploads from mapped files (native/upload.cpp): page-locked slots, so the copy to the
+// device is a true asynchronous DMA on the stream, and one event per slot that says when the DMA
+// reading it has finished. fill() copies from the mapping with several threads: one core cannot
+// fault in and copy page-cache pages as fast as PCIe moves them.
+class cuda_staging_ring final : public staging_ring {
+  public:
+    static constexpr int slot_count = 4;
+    static constexpr size_t slot_size = size_t(16) << 20;
+
+    cuda_staging_ring(int dev, cudaStream_t stream)
+        : dev_(dev), stream_(stream), pool_(std::max(1, std::min(8, static_cast<int>(std::thread::hardware_concurrency())))) {}
+    ~cuda_staging_ring() override {
+        cudaSetDevice(dev_);
+        for (int i = 0; i < slot_count; ++i) {
+            if (events_[i]) {
+                cudaEventSynchronize(events_[i]);
+                cudaEventDestroy(events_[i]);
+            }
+            if (slots_[i]) cudaFreeHost(slots_[i]);
+        }
+    }
+    status init() {
+        for (int i = 0; i < slot_count; ++i) {
+            void * p = nullptr;
+            cudaError_t e = cudaHostAlloc(&p, slot_size, cudaHostAllocDefault);
+            if (e == cudaSuccess) e = cudaEventCreateWithFlags(&events_[i], cudaEventDisableTiming);
+            if (e != cudaSuccess) {
+                cudaGetLastError();
+                return status_from_cuda(e, "upload staging (cudaHostAlloc / cudaEventCreate)");
+            }
+            slots_[i] = static_cast<unsigned char *>(p);
+        }
+        return status::success();
+    }
+    int slots() const override { return slot_count; }
+    size_t slot_bytes() const override { return slot_size; }
+    unsigned char * slot(int i) override { return slots_[i]; }
+    void fill(int i, const unsigned char * src, size_t bytes) override {
+        constexpr int64_t piece = int64_t(1) << 20;
+        unsigned char * dst = slots_[i];
+        pool_.parallel_for(static_cast<int64_t>((bytes + piece - 1) / piece), 1, [&](int64_t b, int64_t e) {
+            const size_t lo = static_cast<size_t>(b * piece);
+            const size_t hi = std::min(bytes, static_cast<size_t>(e * piece));
+            std::memcpy(dst + lo, src + lo, hi - lo);
+        });
+    }
+    status wait(int i) override {
+        if (!used_[i]) return status::success();
+        return status_from_cuda(cudaEventSynchronize(events_[i]), "cudaEventSynchronize (upload staging)");
+    }
+    status send(int i, void * dst, size_t bytes) override {
+        XEMB_RETURN_IF_ERROR(status_from_cuda(cudaMemcpyAsync(dst, slots_[i], bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync (upload)"));
+        used_[i] = true;
+        return status_from_cuda(cudaEventRecord(events_[i], stream_), "cudaEventRecord (upload staging)");
+    }
+
+  private:
+    int dev_;
+    cudaStream_t stream_;
+    thread_pool pool_;
+    unsigned char * slots_[slot_count] = {};
+    cudaEvent_t events_[slot_count] = {};
+    bool used_[slot_count] = {};
+};
+
 class cuda_device final : public device {
   public:
     cuda_device(int index, const cudaDeviceProp & prop) : alloc_(index) {
@@ -241,6 +311,44 @@ class cuda_device final : public device {
     const kernel_table & kernels() const override { return cuda::table; }
     exec_ctx context(op_id op) override { return exec_ctx{this, nullptr, stream_, op}; }
 
+    status measure_h2d(size_t bytes, int reps, double & gbs) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        void * host = nullptr;
+        storage_ptr dst;
+        cudaEvent_t a = nullptr, b = nullptr;
+        status st = status_from_cuda(cudaHostAlloc(&host, bytes, cudaHostAllocDefault), "cudaHostAlloc (h2d bandwidth)");
+        if (st.ok()) st = allocate(bytes, dst);
+        if (st.ok()) st = status_from_cuda(cudaEventCreate(&a), "cudaEventCreate");
+        if (st.ok()) st = status_from_cuda(cudaEventCreate(&b), "cudaEventCreate");
+        if (st.ok()) {
+            std::memset(host, 1, bytes);
+            cudaMemcpyAsync(dst->data, host, bytes, cudaMemcpyHostToDevice, stream_);  // warm-up
+            cudaEventRecord(a, stream_);
+            for (int r = 0; r < reps; ++r) cudaMemcpyAsync(dst->data, host, bytes, cudaMemcpyHostToDevice, stream_);
+            cudaEventRecord(b, stream_);
+            st = check(cudaEventSynchronize(b), "cudaEventSynchronize (h2d bandwidth)");
+            float ms = 0;
+            if (st.ok()) st = check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
+            if (st.ok()) gbs = static_cast<double>(bytes) * reps / (ms / 1e3) / 1e9;
+        }
+        if (a) cudaEventDestroy(a);
+        if (b) cudaEventDestroy(b);
+        if (host) cudaFreeHost(host);
+        cudaGetLastError();
+        return st;
+    }
+
+    status staging(staging_ring *& out) override {
+        XEMB_RETURN_IF_ERROR(ready());
+        if (!staging_) {
+            auto r = std::make_unique<cuda_staging_ring>(info_.index, stream_);
+            XEMB_RETURN_IF_ERROR(check_status(r->init()));
+            staging_ = std::move(r);
+        }
+        out = staging_.get();
+        return status::success();
+    }
+
     void note_status(const status & st) override {
         if (st.code != status_code::device_lost) return;
         std::lock_guard<std::mutex> lk(mu_);
@@ -271,6 +379,7 @@ class cuda_device final : public device {
     device_info info_;
     caching_allocator alloc_;
     cudaStream_t stream_ = nullptr;
+    std::unique_ptr<cuda_staging_ring> staging_;
     status init_error_;
     mutable std::mutex mu_;
     std::string lost_;

@@ -5,7 +5,8 @@
 // is read: shard names must stay inside the directory (no "..", no absolute path, no URL), every
 // shard must exist, every mapped tensor must be in its shard, and every shard tensor must be mapped
 // (to that shard: a tensor in two shards is an error). loadCheckpoint() then reads the tensors
-// file by file in data order, with progress per file and an AbortSignal checked between tensors.
+// file by file in data order, with progress per file and an AbortSignal checked between tensors
+// (and between the staging chunks of an upload).
 import { open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type DeviceId } from '../../device.js';
@@ -14,7 +15,7 @@ import { invalidParameter } from '../../errors.js';
 import { type Tensor } from '../../tensor.js';
 import { SafetensorsError, quoteName } from './errors.js';
 import { type TensorInfo } from './format.js';
-import { JsonScanner, JsonSyntaxError, article } from './json.js';
+import { article, decodeUtf8, scanObjectDocument } from './json.js';
 import { isFloatingSafetensorsDType, openSafetensors, type SafetensorsFile } from './reader.js';
 
 export const SINGLE_FILE_NAME = 'model.safetensors';
@@ -23,6 +24,9 @@ export const INDEX_FILE_NAME = 'model.safetensors.index.json';
 const MAX_INDEX_BYTES = 100_000_000;
 /** The hub client's cap on distinct shards. */
 const MAX_SHARDS = 10_000;
+/** Loads issued ahead of the one awaited: enough to keep a device queue busy, bounded in memory. */
+const WINDOW_TENSORS = 32;
+const WINDOW_BYTES = 256 * 2 ** 20;
 
 export interface CheckpointTensor {
   readonly name: string;
@@ -113,15 +117,10 @@ async function readIndex(indexPath: string): Promise<{ weightMap: Map<string, st
     if (e instanceof SafetensorsError) throw e;
     throw new SafetensorsError('IO', indexPath, null, `cannot read: ${(e as Error).message}`, { cause: e });
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw new SafetensorsError('INVALID_INDEX', indexPath, null, 'index is not valid UTF-8');
-  }
+  const text = decodeUtf8(bytes);
+  if (text === null) throw new SafetensorsError('INVALID_INDEX', indexPath, null, 'index is not valid UTF-8');
   // walked with the schema in hand (see json.ts): weight_map kept as name -> shard, "metadata"
   // kept only for its scalar members (total_size, ...), everything else checked and dropped
-  const sc = new JsonScanner(text);
   const weightMap = new Map<string, string>();
   let metadata: Record<string, unknown> | null = null;
   let sawMap = false;
@@ -129,15 +128,9 @@ async function readIndex(indexPath: string): Promise<{ weightMap: Map<string, st
   const bad = (tensor: string | null, reason: string) => {
     pending ??= new SafetensorsError('INVALID_INDEX', indexPath, tensor, reason);
   };
-  try {
-    sc.ws();
-    const k = sc.kind();
-    if (k !== 'object') {
-      sc.skip(1);
-      sc.end();
-      throw new SafetensorsError('INVALID_INDEX', indexPath, null, `index is ${article(k)}, not a JSON object`);
-    }
-    sc.object(1, (key) => {
+  scanObjectDocument(
+    text,
+    (sc, key) => {
       const vk = sc.kind();
       if (key === 'weight_map') {
         sawMap = true;
@@ -169,16 +162,14 @@ async function readIndex(indexPath: string): Promise<{ weightMap: Map<string, st
         bad(null, `"metadata" is ${article(vk)}, not an object`);
         sc.skip(2);
       } else sc.skip(2);
-    });
-    sc.end();
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) {
+    },
+    {
+      notObject: (k) => new SafetensorsError('INVALID_INDEX', indexPath, null, `index is ${article(k)}, not a JSON object`),
       // keep DUPLICATE_KEY: it is the precise reason; any other syntax error is a malformed index
-      throw new SafetensorsError(e.duplicate ? 'DUPLICATE_KEY' : 'INVALID_INDEX', indexPath, null, e.duplicate ? e.message : `not JSON: ${e.message}`);
-    }
-    if (e instanceof RangeError) throw new SafetensorsError('INVALID_INDEX', indexPath, null, `index too complex: ${e.message}`);
-    throw e;
-  }
+      syntax: (e) => new SafetensorsError(e.duplicate ? 'DUPLICATE_KEY' : 'INVALID_INDEX', indexPath, null, e.duplicate ? e.message : `not JSON: ${e.message}`),
+      tooComplex: (e) => new SafetensorsError('INVALID_INDEX', indexPath, null, `index too complex: ${e.message}`),
+    },
+  );
   if (pending !== null) throw pending;
   if (!sawMap) throw new SafetensorsError('INVALID_INDEX', indexPath, null, '"weight_map" is missing');
   return { weightMap, metadata };
@@ -255,7 +246,7 @@ export interface LoadCheckpointOptions {
   filter?: (name: string, info: TensorInfo) => boolean;
   /** Called when a file starts (loadedBytes 0) and after each of its tensors. */
   onProgress?: (progress: CheckpointProgress) => void;
-  /** Checked before each tensor; on abort the tensors loaded so far are disposed. */
+  /** Checked before each tensor and each upload chunk; on abort the tensors loaded so far are disposed. */
   signal?: AbortSignal;
 }
 
@@ -273,6 +264,10 @@ export async function loadCheckpoint(dirOrFile: string, options: LoadCheckpointO
   if (signal?.aborted) throw aborted();
   const ckpt = await openCheckpoint(dirOrFile);
   const out = new Map<string, Tensor>();
+  // Loads are issued ahead of the one being awaited (up to a window) so that a device queue
+  // always has the next upload while JS handles the previous one; CPU views resolve at once.
+  const inflight: { t: CheckpointTensor; p: Promise<Tensor> }[] = [];
+  let inflightBytes = 0;
   try {
     for (const file of ckpt.files) {
       const selected = ckpt.tensors.filter((t) => t.file === file && (filter === undefined || filter(t.name, t.info)));
@@ -280,16 +275,28 @@ export async function loadCheckpoint(dirOrFile: string, options: LoadCheckpointO
       const totalBytes = selected.reduce((a, t) => a + t.info.byteSize, 0);
       let loadedBytes = 0;
       onProgress?.({ file: file.path, loadedBytes, totalBytes });
-      for (const t of selected) {
+      const settleOldest = async () => {
         if (signal?.aborted) throw aborted();
-        const target = typeof dtype === 'function' ? dtype(t.info) : dtype !== undefined && isFloatingSafetensorsDType(t.info.dtype) ? dtype : undefined;
-        out.set(t.name, await file.load(t.name, { device, dtype: target }));
+        const { t, p } = inflight.shift()!;
+        inflightBytes -= t.info.byteSize;
+        out.set(t.name, await p);
         loadedBytes += t.info.byteSize;
         onProgress?.({ file: file.path, loadedBytes, totalBytes });
+      };
+      for (const t of selected) {
+        while (inflight.length > 0 && (inflight.length >= WINDOW_TENSORS || inflightBytes + t.info.byteSize > WINDOW_BYTES)) await settleOldest();
+        if (signal?.aborted) throw aborted();
+        const target = typeof dtype === 'function' ? dtype(t.info) : dtype !== undefined && isFloatingSafetensorsDType(t.info.dtype) ? dtype : undefined;
+        const p = file.load(t.name, { device, dtype: target, signal });
+        p.catch(() => undefined); // awaited in order below, or settled in the cleanup
+        inflight.push({ t, p });
+        inflightBytes += t.info.byteSize;
       }
+      while (inflight.length > 0) await settleOldest();
     }
     return out;
   } catch (e) {
+    for (const r of await Promise.allSettled(inflight.map((x) => x.p))) if (r.status === 'fulfilled') r.value.dispose();
     for (const t of out.values()) t.dispose();
     out.clear();
     throw e;

@@ -17,7 +17,7 @@
 //   2^53 (every valid file fits: offsets are bounded by the file size).
 // - `__metadata__` must be an object of strings (null is rejected too), of at most 65,536 entries.
 import { SafetensorsError, quoteName } from './errors.js';
-import { JsonScanner, JsonSyntaxError, article, type JsonKind } from './json.js';
+import { article, decodeUtf8, scanObjectDocument, type JsonKind, type JsonScanner } from './json.js';
 
 /** Every dtype name of the format, in the reference's `Dtype` enum order (= alignment order). */
 export const SAFETENSORS_DTYPES = [
@@ -144,8 +144,6 @@ export function readHeaderLength(prefix: Uint8Array, fileSize: number, file: str
   return size;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 interface RawEntry {
   name: string;
   dtype: SafetensorsDType;
@@ -258,32 +256,25 @@ function readMetadata(sc: JsonScanner, file: string): Record<string, string> | S
  * Once an error is known nothing more is kept.
  */
 function readHeaderJson(text: string, file: string): { metadata: Record<string, string> | null; entries: RawEntry[] } {
-  const sc = new JsonScanner(text);
   let metadata: Record<string, string> | null = null;
   const entries: RawEntry[] = [];
   let pending: SafetensorsError | null = null;
-  try {
-    sc.ws();
-    const k = sc.kind();
-    if (k !== 'object') {
-      sc.skip(1);
-      sc.end();
-      throw new SafetensorsError('INVALID_JSON', file, null, `header is ${article(k)}, not a JSON object`);
-    }
-    sc.object(1, (key) => {
+  scanObjectDocument(
+    text,
+    (sc, key) => {
       if (pending !== null) return sc.skip(2);
       const r = key === '__metadata__' ? readMetadata(sc, file) : readEntry(sc, key, file);
       if (r instanceof SafetensorsError) pending = r;
       else if (key === '__metadata__') metadata = r as Record<string, string>;
       else entries.push(r as RawEntry);
-    });
-    sc.end();
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new SafetensorsError(e.duplicate ? 'DUPLICATE_KEY' : 'INVALID_JSON', file, null, e.message);
-    // a key set past 2^24 entries (Set's limit) cannot come from a 100 MB header, but be safe
-    if (e instanceof RangeError) throw new SafetensorsError('INVALID_JSON', file, null, `header too complex: ${e.message}`);
-    throw e;
-  }
+    },
+    {
+      notObject: (k) => new SafetensorsError('INVALID_JSON', file, null, `header is ${article(k)}, not a JSON object`),
+      syntax: (e) => new SafetensorsError(e.duplicate ? 'DUPLICATE_KEY' : 'INVALID_JSON', file, null, e.message),
+      // a key set past 2^24 entries (Set's limit) cannot come from a 100 MB header, but be safe
+      tooComplex: (e) => new SafetensorsError('INVALID_JSON', file, null, `header too complex: ${e.message}`),
+    },
+  );
   if (pending !== null) throw pending;
   return { metadata, entries };
 }
@@ -320,12 +311,8 @@ function bitCount(shape: readonly number[], bits: number): number | bigint | nul
 export function parseHeader(bytes: Uint8Array, fileSize: number, file: string): ParsedHeader {
   const n = readHeaderLength(bytes, fileSize, file);
   if (bytes.length < 8 + n) throw new SafetensorsError('IO', file, null, `short read: ${bytes.length} of ${8 + n} header bytes`);
-  let text: string;
-  try {
-    text = utf8.decode(bytes.subarray(8, 8 + n));
-  } catch {
-    throw new SafetensorsError('INVALID_UTF8', file, null, 'header is not valid UTF-8');
-  }
+  const text = decodeUtf8(bytes.subarray(8, 8 + n));
+  if (text === null) throw new SafetensorsError('INVALID_UTF8', file, null, 'header is not valid UTF-8');
   const { metadata, entries } = readHeaderJson(text, file);
 
   // Metadata::validate: sorted by (BEGIN, END), each range starts where the previous ended

@@ -28,6 +28,53 @@ export function article(kind: JsonKind): string {
   return kind === 'object' || kind === 'array' ? `an ${kind}` : kind === 'null' ? 'null' : `a ${kind}`;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** `bytes` as strict UTF-8 (a BOM is kept as U+FEFF, which is then invalid JSON), or null. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** How a caller names the failures of scanObjectDocument (its own error type and codes). */
+export interface ObjectDocumentErrors {
+  /** The document is valid JSON whose top-level value is not an object. */
+  notObject(kind: JsonKind): Error;
+  /** A syntax error or a duplicate key anywhere in the document (these win over notObject). */
+  syntax(e: JsonSyntaxError): Error;
+  /** The engine gave up (a RangeError, e.g. a Set past 2^24 keys). */
+  tooComplex(e: RangeError): Error;
+}
+
+/**
+ * The preamble every document we read shares (safetensors headers, checkpoint indexes): optional
+ * whitespace, one top-level object whose members go to `onMember` (cursor on the value, which it
+ * must consume at depth 2), optional whitespace, end. The whole text is checked before a
+ * not-an-object error is reported, so a syntax error anywhere is the one reported.
+ */
+export function scanObjectDocument(text: string, onMember: (sc: JsonScanner, key: string) => void, errors: ObjectDocumentErrors): void {
+  const sc = new JsonScanner(text);
+  let notObject: JsonKind | null = null;
+  try {
+    sc.ws();
+    const k = sc.kind();
+    if (k === 'object') sc.object(1, (key) => onMember(sc, key));
+    else {
+      notObject = k;
+      sc.skip(1);
+    }
+    sc.end();
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw errors.syntax(e);
+    if (e instanceof RangeError) throw errors.tooComplex(e);
+    throw e;
+  }
+  if (notObject !== null) throw errors.notObject(notObject);
+}
+
 /** serde_json's recursion limit; also keeps the recursive scanner far from the JS stack limit. */
 export const MAX_DEPTH = 128;
 // below this many keys a linear scan beats allocating a Set (tensor entries have 3)

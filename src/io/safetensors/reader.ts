@@ -1,14 +1,23 @@
-// openSafetensors: reads and validates only the header (async fs), keeps the file open, and loads
-// single tensors on request, converting safetensors dtypes to the library's compute dtypes.
+// openSafetensors: reads and validates only the header (async fs), maps the file read-only, and
+// loads tensors on request:
+// - CPU, natural dtype, aligned offset: a zero-copy view of the mapping (the mapping stays alive
+//   while any such tensor does, after close() too); misaligned offsets get one copy.
+// - other devices: a staged upload (native/upload.h: pinned buffers, reading overlapped with the
+//   DMA on CUDA), off the JS thread; `load` resolves once the queue has run it.
+// - another dtype: the raw tensor on the target device, then the `cast` op there.
+// - dtypes the library has no equivalent of (I16, I8, F8_*, F64): converted on the host from a
+//   copy of their bytes, as before (exact F8 tables, F64 to integers from the exact double).
+// BOOL bytes are normalised to 0/1 with `cast` (u8 -> bool), so a file byte 2 loads as true.
 //
-// Tensor bytes come from one function, readTensorBytes(), so that a zero-copy memory mapping can
-// replace the positional read later without touching the dtype logic.
+// Mapped files must not be truncated in place while mapped (the kernel would fault the reader);
+// our writer replaces files through a rename, which leaves existing mappings intact.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { checkDevice, type DeviceId } from '../../device.js';
 import { isDType, type DType } from '../../dtype.js';
-import { DisposedError, invalidParameter } from '../../errors.js';
+import { DisposedError, KernelError, invalidParameter } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
+import { FileMapping } from '../mapping.js';
 import { SafetensorsError } from './errors.js';
 import { MAX_HEADER_SIZE, parseHeader, readHeaderLength, type SafetensorsDType, type TensorInfo } from './format.js';
 
@@ -17,6 +26,8 @@ export interface LoadOptions {
   device?: DeviceId;
   /** Convert to this dtype (on `device`). Default: the natural dtype (see LOAD_DTYPES). */
   dtype?: DType;
+  /** Cancels an upload in progress (non-CPU devices): load rejects with code ABORTED. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -44,8 +55,11 @@ export function isFloatingSafetensorsDType(d: SafetensorsDType): boolean {
   return d.startsWith('F') || d === 'BF16' || d === 'C64';
 }
 
-// Every typed-array view below reinterprets file bytes as host-order elements; safetensors is
-// little-endian, and so is every platform Node ships for today (x64, arm64, riscv64, ...).
+/** @internal staging chunk size for uploads (tests shrink it to get many chunks from small files). */
+export const uploadTuning: { chunkBytes: number | undefined } = { chunkBytes: undefined };
+
+// Every view below reinterprets file bytes as host-order elements; safetensors is little-endian,
+// and so is every platform Node ships for today (x64, arm64, riscv64, ...).
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 // fs reads move at most 2^31 - 1 bytes per call
@@ -69,14 +83,13 @@ async function readExactly(fh: FileHandle, into: Uint8Array, position: number, f
 
 function allocBytes(n: number, file: string, tensor: string | null): Uint8Array {
   try {
-    // a fresh ArrayBuffer starts at offset 0, so any element-size view of it is aligned
     return new Uint8Array(n);
   } catch (e) {
     throw new SafetensorsError('IO', file, tensor, `cannot allocate ${n} bytes: ${(e as Error).message}`, { cause: e });
   }
 }
 
-/** An open, validated safetensors file. Create with openSafetensors(); close() when done. */
+/** An open, validated, mapped safetensors file. Create with openSafetensors(); close() when done. */
 export class SafetensorsFile {
   /** The path given to openSafetensors. */
   readonly path: string;
@@ -90,13 +103,13 @@ export class SafetensorsFile {
   readonly metadata: Readonly<Record<string, string>> | null;
   /** Every tensor, in file (offset) order. */
   readonly tensors: readonly TensorInfo[];
-  #fh: FileHandle | null;
+  readonly #mapping: FileMapping;
   readonly #byName: Map<string, TensorInfo>;
 
   /** @internal use openSafetensors() */
-  constructor(path: string, fh: FileHandle, fileSize: number, header: ReturnType<typeof parseHeader>) {
+  constructor(path: string, mapping: FileMapping, fileSize: number, header: ReturnType<typeof parseHeader>) {
     this.path = path;
-    this.#fh = fh;
+    this.#mapping = mapping;
     this.fileSize = fileSize;
     this.headerSize = header.headerSize;
     this.dataStart = header.dataStart;
@@ -105,14 +118,13 @@ export class SafetensorsFile {
     this.#byName = new Map(header.tensors.map((t) => [t.name, t]));
   }
 
-  /** @internal the open handle (readTensorBytes); throws DisposedError after close(). */
-  get fileHandle(): FileHandle {
-    if (this.#fh === null) throw new DisposedError(`SafetensorsFile ${this.path}: used after close()`);
-    return this.#fh;
+  /** @internal [address of the first mapped byte, mapped bytes] (zero-copy checks). */
+  get mappedRange(): readonly [bigint, number] {
+    return [this.#mapping.address, this.#mapping.size];
   }
 
   get isClosed(): boolean {
-    return this.#fh === null;
+    return this.#mapping.isReleased;
   }
 
   has(name: string): boolean {
@@ -125,10 +137,12 @@ export class SafetensorsFile {
   }
 
   /**
-   * Reads tensor `name` into a new tensor on `device`: in its natural dtype (LOAD_DTYPES) or
-   * converted to `dtype`. Conversions between library dtypes run as the `cast` op on the device;
-   * F64 goes to f32 on the host first, except to integer/bool targets, which are converted from the
-   * exact double (truncate toward zero and saturate, NaN -> 0, bool = x != 0, like cast).
+   * Tensor `name` on `device`: in its natural dtype (LOAD_DTYPES) or converted to `dtype`. On the
+   * CPU the natural dtype is a zero-copy view of the mapping (a copy when the data is misaligned);
+   * on other devices it is uploaded through staging buffers. Conversions between library dtypes
+   * run as the `cast` op on the device; I16/I8/F8/F64 are converted on the host first (F64 to
+   * integer/bool targets from the exact double: truncate toward zero and saturate, NaN -> 0,
+   * bool = x != 0, like cast).
    */
   async load(name: string, options: LoadOptions = {}): Promise<Tensor> {
     if (typeof name !== 'string') throw invalidParameter('name', 'a tensor name (string)', name);
@@ -136,9 +150,13 @@ export class SafetensorsFile {
     const device = checkDevice(options.device ?? 'cpu');
     const target = options.dtype;
     if (target !== undefined && !isDType(target)) throw invalidParameter('dtype', 'one of f32, f16, bf16, i32, i64, u8, bool', target);
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
+    if (this.isClosed) throw new DisposedError(`SafetensorsFile ${this.path}: used after close()`);
     const entry = this.#byName.get(name);
     if (entry === undefined) throw new SafetensorsError('NOT_FOUND', this.path, name, 'no such tensor in this file');
-    if (LOAD_DTYPES[entry.dtype] === undefined) {
+    const natural = LOAD_DTYPES[entry.dtype];
+    if (natural === undefined) {
       throw new SafetensorsError(
         'UNSUPPORTED_DTYPE',
         this.path,
@@ -147,16 +165,52 @@ export class SafetensorsFile {
       );
     }
     if (!LITTLE_ENDIAN) throw new SafetensorsError('UNSUPPORTED_DTYPE', this.path, name, 'loading needs a little-endian host');
-    const bytes = await readTensorBytes(this, entry);
-    return bytesToTensor(bytes, entry, device, target);
+    if (signal?.aborted) throw this.#aborted(name, signal);
+
+    if (HOST_CONVERTED.has(entry.dtype)) {
+      const [host, dtype] = toHost(await this.#bytes(entry), entry.dtype, target);
+      return castTo(Tensor.from(host, { shape: entry.shape, dtype, device }), target);
+    }
+    // BOOL: raw bytes as u8, normalised to 0/1 by cast
+    const raw = await this.#raw(entry, natural === 'bool' ? 'u8' : natural, device, signal);
+    return castTo(natural === 'bool' ? castTo(raw, 'bool') : raw, target);
   }
 
-  /** Closes the file; tensors already loaded stay valid. Idempotent. */
+  /** The file's bytes as a tensor of `dtype` on `device` (a view on the CPU when aligned). */
+  async #raw(entry: TensorInfo, dtype: DType, device: DeviceId, signal: AbortSignal | undefined): Promise<Tensor> {
+    const offset = this.dataStart + entry.dataOffsets[0];
+    if (device === 'cpu') return this.#mapping.tensor(offset, dtype, entry.shape);
+    const { tensor, done } = this.#mapping.upload(offset, dtype, entry.shape, device, { signal, chunkBytes: uploadTuning.chunkBytes });
+    try {
+      await done;
+    } catch (e) {
+      tensor.dispose();
+      if (e instanceof KernelError && e.code === 'CANCELLED') throw this.#aborted(entry.name, signal!);
+      throw e;
+    }
+    return tensor;
+  }
+
+  /** A host copy of the tensor's bytes (made on the CPU queue, off the JS thread). */
+  async #bytes(entry: TensorInfo): Promise<Uint8Array> {
+    const view = this.#mapping.tensor(this.dataStart + entry.dataOffsets[0], 'u8', [entry.byteSize]);
+    try {
+      return (await view.data()) as Uint8Array;
+    } finally {
+      view.dispose();
+    }
+  }
+
+  #aborted(name: string, signal: AbortSignal): SafetensorsError {
+    return new SafetensorsError('ABORTED', this.path, name, 'loading was aborted', { cause: signal.reason });
+  }
+
+  /**
+   * Releases this object's reference to the mapping; tensors already loaded stay valid (CPU views
+   * keep the file mapped until the last of them is disposed). Idempotent.
+   */
   async close(): Promise<void> {
-    const fh = this.#fh;
-    if (fh === null) return;
-    this.#fh = null;
-    await fh.close();
+    this.#mapping.release();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -164,10 +218,21 @@ export class SafetensorsFile {
   }
 }
 
+/** `t` converted to `target` on its device (the cast op), `t` itself when no conversion is asked. */
+function castTo(t: Tensor, target: DType | undefined): Tensor {
+  if (target === undefined || target === t.dtype) return t;
+  try {
+    return t.cast(target);
+  } finally {
+    t.dispose();
+  }
+}
+
 /**
- * Opens `path`, reads and validates the header (nothing else is read), and keeps the file open for
- * load(). Every malformed input fails with a SafetensorsError; the header buffer is allocated only
- * after its length has been checked against the 100 MB limit and the file size.
+ * Opens `path`, reads and validates the header (nothing else is read), and maps the file
+ * read-only through the same descriptor, so the mapping is the file that was validated. Every
+ * malformed input fails with a SafetensorsError; the header buffer is allocated only after its
+ * length has been checked against the 100 MB limit and the file size.
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   if (typeof path !== 'string') throw invalidParameter('path', 'a file path (string)', path);
@@ -194,21 +259,21 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     head.set(prefix);
     await readExactly(fh, head.subarray(8), 8, path);
     const header = parseHeader(head, fileSize, path);
-    return new SafetensorsFile(path, fh, fileSize, header);
-  } catch (e) {
+    let mapping: FileMapping;
+    try {
+      mapping = FileMapping.fromFd(fh.fd, path);
+    } catch (e) {
+      throw new SafetensorsError('IO', path, null, `cannot map: ${(e as Error).message}`, { cause: e });
+    }
+    if (mapping.size !== fileSize) {
+      mapping.release();
+      throw new SafetensorsError('IO', path, null, `file changed while opening: ${fileSize} bytes validated, ${mapping.size} mapped`);
+    }
+    return new SafetensorsFile(path, mapping, fileSize, header);
+  } finally {
+    // the mapping does not need the descriptor
     await fh.close().catch(() => undefined);
-    throw e;
   }
-}
-
-/**
- * The raw bytes of one tensor, in a fresh (hence aligned) buffer of exactly entry.byteSize bytes.
- * The single place that touches tensor data on disk: a memory mapping can replace it.
- */
-export async function readTensorBytes(file: SafetensorsFile, entry: TensorInfo): Promise<Uint8Array> {
-  const out = allocBytes(entry.byteSize, file.path, entry.name);
-  if (entry.byteSize > 0) await readExactly(file.fileHandle, out, file.dataStart + entry.dataOffsets[0], file.path);
-  return out;
 }
 
 // ---- dtype conversion ---------------------------------------------------------------------------
@@ -272,30 +337,19 @@ function f64ToInteger(src: Float64Array, to: 'i32' | 'i64' | 'u8' | 'bool'): Int
   return out;
 }
 
-type HostArray = Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+type HostArray = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 
-/** The file bytes as a host array of a library dtype (the natural one, or `target` for F64). */
+/** Dtypes without a library equivalent: converted on the host from a copy of their bytes. */
+const HOST_CONVERTED: ReadonlySet<SafetensorsDType> = new Set(['I16', 'I8', 'F8_E4M3', 'F8_E5M2', 'F64']);
+
+/** The file bytes of a HOST_CONVERTED dtype as a host array of a library dtype (`target` for F64). */
 function toHost(raw: Uint8Array, dtype: SafetensorsDType, target: DType | undefined): [HostArray, DType] {
-  // element views need an aligned start; a source other than readTensorBytes may not give one
+  // element views need an aligned start
   const bytes = raw.byteOffset % 8 === 0 ? raw : raw.slice();
   const buf = bytes.buffer as ArrayBuffer;
   const at = bytes.byteOffset;
   const n = bytes.byteLength;
   switch (dtype) {
-    case 'F32':
-      return [new Float32Array(buf, at, n / 4), 'f32'];
-    case 'F16':
-      return [new Uint16Array(buf, at, n / 2), 'f16'];
-    case 'BF16':
-      return [new Uint16Array(buf, at, n / 2), 'bf16'];
-    case 'I32':
-      return [new Int32Array(buf, at, n / 4), 'i32'];
-    case 'I64':
-      return [new BigInt64Array(buf, at, n / 8), 'i64'];
-    case 'U8':
-      return [bytes, 'u8'];
-    case 'BOOL':
-      return [bytes, 'bool'];
     case 'I16':
       return [Int32Array.from(new Int16Array(buf, at, n / 2)), 'i32'];
     case 'I8':
@@ -314,16 +368,5 @@ function toHost(raw: Uint8Array, dtype: SafetensorsDType, target: DType | undefi
     }
     default:
       throw new Error(`internal: no host conversion for ${dtype}`);
-  }
-}
-
-function bytesToTensor(bytes: Uint8Array, entry: TensorInfo, device: DeviceId, target: DType | undefined): Tensor {
-  const [host, dtype] = toHost(bytes, entry.dtype, target);
-  const t = Tensor.from(host, { shape: entry.shape, dtype, device });
-  if (target === undefined || target === dtype) return t;
-  try {
-    return t.cast(target);
-  } finally {
-    t.dispose();
   }
 }
