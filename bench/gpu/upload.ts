@@ -16,10 +16,7 @@ const TARGET = 0.8;
 
 export async function uploadSection(device: DeviceId, quick: boolean, log: (s: string) => void): Promise<{ markdown: string; data: unknown }> {
   const dryRun = device !== 'cuda';
-  if (device === 'cpu') return { markdown: '## safetensors upload
-
-skipped: no CUDA device and no cuda-emu
-', data: null };
+  if (device === 'cpu') return { markdown: '## safetensors upload\n\nskipped: no CUDA device and no cuda-emu\n', data: null };
   const dir = mkdtempSync(join(tmpdir(), 'xemb-kit-upload-'));
   try {
     // ~1 GB on a GPU (17 layers of the bench layout), ~70 MB on the emulator
