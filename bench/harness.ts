@@ -49,6 +49,8 @@ export interface RunContext {
   device: DeviceId;
   quick: boolean;
   header: Header;
+  /** --peers: also run the external peers (PyTorch CPU, ...) that a bench file knows */
+  peers?: boolean;
 }
 
 export interface CaseResult {

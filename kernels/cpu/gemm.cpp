@@ -16,6 +16,10 @@
 
 namespace xemb::cpu {
 
+namespace gemm_amx {
+extern const gemm_isa table;
+bool usable();
+}
 namespace gemm_avx512bf16 { extern const gemm_isa table; }
 namespace gemm_avx512 { extern const gemm_isa table; }
 namespace gemm_avx2 { extern const gemm_isa table; }
@@ -27,7 +31,8 @@ const gemm_isa & gemm_isa_f32() {
 }
 
 const gemm_isa & gemm_isa_for(dtype a, dtype b) {
-    if (isa_level() >= 3 && a == dtype::bf16 && b == dtype::bf16) return gemm_avx512bf16::table;
+    // usable() runs code compiled for avx512bf16: ask only at that level
+    if (isa_level() >= 3 && a == dtype::bf16 && b == dtype::bf16) return gemm_amx::usable() ? gemm_amx::table : gemm_avx512bf16::table;
     return gemm_isa_f32();
 }
 

@@ -29,7 +29,9 @@ struct gemm_operand {
 // Packed layouts. f32: a B panel is [K][nr] f32, an A panel [kc][mr] f32.
 // bf16x2 (AVX512-BF16 vdpbf16ps): k is taken in pairs; a B panel is [ceil(K/2)][nr][2] bf16, an A
 // panel [ceil(kc/2)][mr][2] bf16, an odd K padded with a zero pair member.
-enum class gemm_format : int { f32 = 0, bf16x2 = 1 };
+// amx_bf16 (AMX tiles): B panels as bf16x2 with K zero-padded to a multiple of 32; an A panel is
+// mr rows x kc row-major bf16, kc zero-padded to a multiple of 32.
+enum class gemm_format : int { f32 = 0, bf16x2 = 1, amx_bf16 = 2 };
 
 struct gemm_isa {
     const char * name;
@@ -50,11 +52,18 @@ struct gemm_isa {
 
 inline size_t gemm_elem_bytes(const gemm_isa & isa) { return isa.format == gemm_format::f32 ? 4 : 2; }
 // k rounded up to the format's k granularity
-inline int64_t gemm_k_padded(const gemm_isa & isa, int64_t k) { return isa.format == gemm_format::f32 ? k : (k + 1) / 2 * 2; }
+inline int64_t gemm_k_padded(const gemm_isa & isa, int64_t k) {
+    switch (isa.format) {
+        case gemm_format::f32: return k;
+        case gemm_format::bf16x2: return (k + 1) / 2 * 2;
+        default: return (k + 31) / 32 * 32;
+    }
+}
 inline size_t gemm_panel_bytes(const gemm_isa & isa, int64_t K) { return static_cast<size_t>(gemm_k_padded(isa, K)) * isa.nr * gemm_elem_bytes(isa); }
 
-// The variant for these operand dtypes at the current isa_level(): bf16 x bf16 uses vdpbf16ps
-// where present; every other pair widens to f32 at packing time and uses the f32 FMA kernel.
+// The variant for these operand dtypes at the current isa_level(): bf16 x bf16 uses AMX tiles
+// where the CPU and OS allow them (XEMB_CPU_AMX=0 opts out), else vdpbf16ps where present; every
+// other pair widens to f32 at packing time and uses the f32 FMA kernel.
 const gemm_isa & gemm_isa_for(dtype a, dtype b);
 // The f32 variant of the current level (GEMV and mixed dtypes).
 const gemm_isa & gemm_isa_f32();

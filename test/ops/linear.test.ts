@@ -1,6 +1,6 @@
 // linear: x [..., K] · wᵀ [N, K] + bias. The grid crosses every block boundary of the CPU kernels
-// (GEMV up to M = 8, then the GEMM: mr 12/6/4, nr 32/16/8, kc 256 (f32) / 512 (bf16 pairs), mc
-// 144/96/64), has M, N, K of 0 and 1, odd sizes, leading dims, non-contiguous x and weight views
+// (GEMV up to M = 8, then the GEMM: mr 32/12/6/4, nr 32/16/8, kc 256 (f32) / 512 (bf16, AMX
+// k steps of 32), mc 128/144/96/64), has M, N, K of 0 and 1, odd sizes, leading dims, non-contiguous x and weight views
 // at offsets; every x/w/bias dtype pair. f32 outputs within nmse 1e-10 of fp64; f16/bf16 outputs
 // no more than 2x the error of a naive same-precision implementation. Also: per-ISA agreement
 // (child processes with XEMB_CPU_ISA), the packed-weight cache never serving stale panels, errors.
@@ -56,7 +56,7 @@ const GRID: Case[] = [
   // block boundaries of the CPU GEMM (CPU only: large)
   { name: 'kc crossing 24x40x257 (f32 kc 256)', x: [24, 257], n: 40 },
   { name: 'kc crossing 13x33x513 (bf16 kc 512), odd K', x: [13, 513], n: 33, bias: true },
-  { name: 'mc crossing 145x65x31 (mc 144)', x: [145, 31], n: 65, bias: true },
+  { name: 'mc crossing 145x65x31 (mc 144, AMX mc 128, K < 32)', x: [145, 31], n: 65, bias: true },
   { name: 'mc crossing 97x17x40 (mc 96 avx2) and 65 (64 generic)', x: [97, 40], n: 17 },
   { name: 'many n tiles 20x1100x24', x: [20, 24], n: 1100, bias: true },
 ];
@@ -358,11 +358,11 @@ const ISA_CASES: IsaCase[] = [
   { m: 33, n: 35, k: 100, xd: 'f16', wd: 'bf16', seed: 51 },
 ];
 
-function runIsa(isa: string) {
+function runIsa(isa: string, amx = true) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', isaScript], {
     encoding: 'utf8',
     cwd: root,
-    env: { ...process.env, XEMB_CPU_ISA: isa, XEMB_LINEAR_CASES: JSON.stringify(ISA_CASES) },
+    env: { ...process.env, XEMB_CPU_ISA: isa, XEMB_CPU_AMX: amx ? '1' : '0', XEMB_LINEAR_CASES: JSON.stringify(ISA_CASES) },
     maxBuffer: 256 * 2 ** 20,
   });
   expect(r.status, r.stderr).toBe(0);
@@ -374,9 +374,12 @@ describe('linear on every CPU instruction-set level', () => {
   const levels = ['generic', 'avx2', 'avx512', 'avx512bf16'];
   const usable = levels.slice(0, levels.indexOf(best) + 1);
 
-  it(`runs ${usable.join(', ')}: each within its budget of fp64, and all agree`, () => {
-    const runs = usable.map(runIsa);
-    runs.forEach((r, i) => expect(r.isa).toBe(usable[i]));
+  // at the avx512bf16 level bf16 x bf16 GEMMs use AMX tiles where present: also run without them
+  const variants = [...usable.map((isa) => ({ isa, amx: true, label: isa })), ...(best === 'avx512bf16' ? [{ isa: best, amx: false, label: `${best} without AMX` }] : [])];
+
+  it(`runs ${variants.map((v) => v.label).join(', ')}: each within its budget of fp64, and all agree`, () => {
+    const runs = variants.map((v) => runIsa(v.isa, v.amx));
+    runs.forEach((r, i) => expect(r.isa).toBe(variants[i]!.isa));
     ISA_CASES.forEach((c, ci) => {
       const { x, w, b } = runs[0]!.results[ci]!;
       const ref = linearRef(x, [c.m, c.k], w, [c.n, c.k], b).out;
@@ -385,8 +388,8 @@ describe('linear on every CPU instruction-set level', () => {
       for (const [i, r] of runs.entries()) {
         const res = r.results[ci]!;
         expect(res.x, 'inputs are the same on every ISA').toEqual(x);
-        expectClose(res.y, ref, { nmse: budget, label: `${usable[i]} ${c.m}x${c.n}x${c.k} x ${c.xd} w ${c.wd}` });
-        expectClose(res.y, runs[0]!.results[ci]!.y, { nmse: CROSS_NMSE[c.xd], label: `${usable[i]} vs generic` });
+        expectClose(res.y, ref, { nmse: budget, label: `${variants[i]!.label} ${c.m}x${c.n}x${c.k} x ${c.xd} w ${c.wd}` });
+        expectClose(res.y, runs[0]!.results[ci]!.y, { nmse: CROSS_NMSE[c.xd], label: `${variants[i]!.label} vs generic` });
       }
     });
   }, 120_000);

@@ -1,0 +1,160 @@
+// linear (x · wᵀ, w [N, K] as in checkpoints) at the model's shapes: the issue's GEMM targets
+// (256 x 4096 x 4096 bf16 and f32, the decode GEMV 1 x 4096 -> 11008 bf16), the Qwen2.5-VL vision
+// tower at a 1564-patch image (qkv, MLP, patch embedding, merger). The custom part prints, in one
+// run, our GFLOP/s next to PyTorch's (bench/peers/torch_cpu.py, with --peers or
+// XEMB_BENCH_PEERS=1: bf16 through oneDNN, f32 through the BLAS torch links) and the ratio, and
+// for the GEMV the CPU's streaming read bandwidth measured right before it (cpuPeaks: 1 GiB,
+// vector loads on every pool thread) and our fraction of it. PyTorch is optional: without it
+// the peer columns say why they are empty.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cpuPeaks, elapsedMs, ops, recordEvent, synchronize, type DeviceId, type Tensor } from '../../src/index.js';
+import { type DType } from '../../src/dtype.js';
+import { fmtTime, input, runner, shapeText, size, type BenchCase, type CustomBench, type RunContext } from '../harness.js';
+
+interface Shape {
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  dtype: DType;
+  bias?: boolean;
+}
+
+function lin(s: Shape): BenchCase {
+  return {
+    name: `linear ${s.dtype} ${s.label}`,
+    op: 'linear',
+    shape: shapeText([s.m, s.k], [s.n, s.k]),
+    bytes: (s.m * s.k + s.n * s.k + s.m * s.n + (s.bias ? s.n : 0)) * size(s.dtype), // x, w (and bias) read once, out written once
+    flops: 2 * s.m * s.n * s.k,
+    setup(device) {
+      const x = input(device, [s.m, s.k], s.dtype, 1);
+      const w = input(device, [s.n, s.k], s.dtype, 2);
+      const b = s.bias ? input(device, [s.n], s.dtype, 3) : undefined;
+      return runner(() => (b ? ops.linear(x, w, b) : ops.linear(x, w)), b ? [x, w, b] : [x, w]);
+    },
+  };
+}
+
+const TARGETS: (Shape & { target: string })[] = [
+  { label: 'prefill 256 x 4096 -> 4096', m: 256, k: 4096, n: 4096, dtype: 'bf16', target: '>= 1.0x PyTorch (oneDNN)' },
+  { label: 'prefill 256 x 4096 -> 4096', m: 256, k: 4096, n: 4096, dtype: 'f32', target: '>= 1.2x PyTorch (BLAS)' },
+  { label: 'decode GEMV 1 x 4096 -> 11008', m: 1, k: 4096, n: 11008, dtype: 'bf16', target: '>= 85% of read bandwidth' },
+];
+
+// Qwen2.5-VL vision tower (../shared/reference/mimo-embodied-spec.md §8) on a 1564-patch image
+const PATCHES = 1564;
+const VISION: Shape[] = [
+  { label: 'vision patch embed 1564 x 1176 -> 1280', m: PATCHES, k: 1176, n: 1280, dtype: 'bf16' },
+  { label: 'vision qkv 1564 x 1280 -> 3840 + bias', m: PATCHES, k: 1280, n: 3840, dtype: 'bf16', bias: true },
+  { label: 'vision mlp up 1564 x 1280 -> 3456 + bias', m: PATCHES, k: 1280, n: 3456, dtype: 'bf16', bias: true },
+  { label: 'vision mlp down 1564 x 3456 -> 1280 + bias', m: PATCHES, k: 3456, n: 1280, dtype: 'bf16', bias: true },
+  { label: 'vision merger fc1 391 x 5120 -> 5120 + bias', m: PATCHES / 4, k: 5120, n: 5120, dtype: 'bf16', bias: true },
+];
+
+export const cases: BenchCase[] = [
+  ...TARGETS.map(lin),
+  lin({ label: 'decode GEMV 1 x 4096 -> 11008', m: 1, k: 4096, n: 11008, dtype: 'f32' }),
+  lin({ label: 'decode 4 rows 4 x 4096 -> 4096', m: 4, k: 4096, n: 4096, dtype: 'bf16' }),
+  ...VISION.map(lin),
+];
+
+// ---- targets with peers in the same run ----
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Device time of one call (queue clock), median over repeats of batches of >= ~100 ms. */
+async function timeOurs(device: DeviceId, s: Shape, repeats: number): Promise<number> {
+  const x = input(device, [s.m, s.k], s.dtype, 1);
+  const w = input(device, [s.n, s.k], s.dtype, 2);
+  const call = (): Tensor => ops.linear(x, w);
+  try {
+    for (let i = 0; i < 3; i++) call().dispose(); // packs and caches w, warms the allocator
+    await synchronize(device);
+    let e0 = recordEvent(device);
+    call().dispose();
+    let e1 = recordEvent(device);
+    const one = Math.max(await elapsedMs(e0, e1), 1e-3);
+    const batch = Math.max(1, Math.ceil(100 / one));
+    const samples: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      e0 = recordEvent(device);
+      for (let i = 0; i < batch; i++) call().dispose();
+      e1 = recordEvent(device);
+      samples.push((await elapsedMs(e0, e1)) / batch);
+    }
+    return median(samples);
+  } finally {
+    x.dispose();
+    w.dispose();
+  }
+}
+
+interface PeerCase {
+  name: string;
+  ms: number;
+  gflops: number;
+  library: string;
+}
+interface PeerRun {
+  torch?: string;
+  threads?: number;
+  blas?: string;
+  cases?: PeerCase[];
+  error?: string;
+}
+
+function runTorch(shapes: Shape[], threads: number): PeerRun {
+  const script = fileURLToPath(new URL('../peers/torch_cpu.py', import.meta.url));
+  const spec = JSON.stringify({ threads, repeats: 7, cases: shapes.map((s) => ({ name: `${s.dtype} ${s.label}`, m: s.m, n: s.n, k: s.k, dtype: s.dtype })) });
+  // Debian's python3-torch belongs to the system interpreter, which a version manager's python3 may hide
+  const pythons = [process.env.XEMB_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  const errors: string[] = [];
+  for (const py of pythons) {
+    try {
+      const out = execFileSync(py, [script, spec], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      return JSON.parse(out.trim().split('\n').pop()!) as PeerRun;
+    } catch (e) {
+      errors.push(`${py}: ${((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').pop()}`);
+    }
+  }
+  return { error: `PyTorch not run (${errors.join('; ')})` };
+}
+
+export const custom: CustomBench = {
+  async run(ctx: RunContext) {
+    const device = ctx.device;
+    const repeats = ctx.quick ? 3 : 7;
+    const wantPeers = ctx.peers || process.env.XEMB_BENCH_PEERS === '1';
+    const rows: string[] = [];
+    const data: Record<string, unknown>[] = [];
+    const peers: PeerRun = wantPeers
+      ? device === 'cpu'
+        ? runTorch(TARGETS, ctx.header.threads)
+        : { error: 'the PyTorch CPU peer runs for --device cpu only' }
+      : { error: 'PyTorch not run (pass --peers)' };
+    for (const [i, s] of TARGETS.entries()) {
+      // bandwidth right before the GEMV: the machine's load changes during a run
+      const bw = s.m === 1 && device === 'cpu' ? (await cpuPeaks()).readGBs : undefined;
+      const ms = await timeOurs(device, s, repeats);
+      const gflops = (2 * s.m * s.n * s.k) / (ms / 1e3) / 1e9;
+      const gbs = ((s.n * s.k + s.m * s.k + s.m * s.n) * size(s.dtype)) / (ms / 1e3) / 1e9;
+      const p = peers.cases?.[i];
+      const ratio = p ? gflops / p.gflops : undefined;
+      const peerText = p ? `${fmtTime(p.ms)} · ${p.gflops.toFixed(1)} GFLOP/s (${p.library})` : (peers.error ?? 'n/a');
+      const bwText = bw !== undefined ? `${gbs.toFixed(1)} GB/s of ${bw.toFixed(1)} GB/s read = ${((gbs / bw) * 100).toFixed(1)}%` : '–';
+      rows.push(`| ${s.dtype} ${s.label} | ${fmtTime(ms)} | ${gflops.toFixed(1)} | ${peerText} | ${ratio !== undefined ? `${ratio.toFixed(2)}x` : '–'} | ${bwText} | ${s.target} |`);
+      data.push({ case: `${s.dtype} ${s.label}`, ms, gflops, gbs, readGBs: bw, peer: p, ratio });
+    }
+    const peerHead = peers.torch ? `PyTorch ${peers.torch} on ${peers.threads} threads, BLAS: ${peers.blas}` : (peers.error ?? '');
+    const markdown = [
+      `Targets (issue 5). Ours: device time (queue clock), median of ${repeats} batches; weights packed and cached before timing. ${peerHead}`,
+      '',
+      '| case | ours | ours GFLOP/s | PyTorch CPU | ours / PyTorch | GEMV bandwidth | target |',
+      '|---|--:|--:|---|--:|---|---|',
+      ...rows,
+    ].join('\n');
+    return { markdown, data: { peers, rows: data } };
+  },
+};
