@@ -44,6 +44,13 @@ const VIEWS: [string, number[], ViewStep[]][] = [
   ['[4, 4] last row (offset view)', [4, 4], [['slice', 0, 3, 4, 1]]],
   ['[1] expanded to [33]', [1], [['expand', 33]]],
   ['[300, 301] transposed (multi-threaded)', [300, 301], [['transpose', 0, 1]]],
+  // transpose-like views take the tiled path (CPU 64 x 64 tiles, CUDA 32 x 32): partial tiles, planes, slices
+  ['[33, 65] transposed (partial tiles)', [33, 65], [['transpose', 0, 1]]],
+  ['[3, 40, 70] last two dims transposed (3 planes)', [3, 40, 70], [['transpose', 1, 2]]],
+  ['[50, 3, 37] permuted to [3, 37, 50]', [50, 3, 37], [['permute', 1, 2, 0]]],
+  ['[80, 33] every 2nd row, transposed', [80, 33], [['slice', 0, 0, 80, 2], ['transpose', 0, 1]]],
+  ['[2, 64, 48] dims 0 and 2 swapped', [2, 64, 48], [['transpose', 0, 2]]],
+  ['[2, 3, 40, 36] two plane dims, last two swapped', [2, 3, 40, 36], [['permute', 1, 0, 3, 2]]],
 ];
 
 type Via = 'ops.copy' | 'contiguous' | 'clone';
