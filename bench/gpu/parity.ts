@@ -111,6 +111,16 @@ export async function parity(device: DeviceId, log: (s: string) => void): Promis
       await run('matmul', `${dt} [${sa}] x [${sb}]`, () => [input(sa, dt, seed++, 1), input(sb, dt, seed++, 1)], ([a, b]) => ops.matmul(a!, b!), { kind: 'nmse', max });
     }
   }
+  // linear: tensor-core GEMM (cuBLASLt on a GPU in auto mode), its K % 8 != 0 fallback, the GEMV
+  const lin: [number[], number, boolean][] = [[[136, 72], 200, true], [[20, 45], 33, false], [[3, 264], 40, true]];
+  for (const dt of FLOATS) {
+    for (const [sx, n, bias] of lin) {
+      const max = dt === 'f32' ? 1e-10 : dt === 'f16' ? 1e-6 : 1e-4;
+      const k = sx[sx.length - 1]!;
+      await run('linear', `${dt} [${sx}] x [${n}, ${k}]${bias ? ' + bias' : ''}`, () => [input(sx, dt, seed++, 1), input([n, k], dt, seed++, 1), ...(bias ? [input([n], dt, seed++, 1)] : [])],
+        ([x, w, b]) => ops.linear(x!, w!, b), { kind: 'nmse', max });
+    }
+  }
   for (const op of Object.keys(OP_NAMES) as OpName[]) if (!results.has(op)) res(op).failures.push('no parity case');
   for (const r of results.values()) log(`parity ${r.op}: ${r.cases - r.failures.length}/${r.cases}`);
   return [...results.values()];

@@ -21,6 +21,7 @@ import * as matmul from '../ops/matmul.bench.js';
 import * as random from '../ops/random.bench.js';
 import { parity } from './parity.js';
 import { uploadSection } from './upload.js';
+import { gemmSection } from './gemm.js';
 import { torchPeers } from './peers.js';
 
 const BENCH_FILES: Record<string, { cases: BenchCase[] }> = { arange, binary, cast, copy, fill, matmul, random };
@@ -103,9 +104,11 @@ if (!dryRun && device === 'cuda') {
 
 // 3. benchmarks (device timing: CUDA events on the stream)
 const benchDevice: DeviceId = dryRun ? 'cpu' : device;
+let mmaPeakGflops: number | null = null;
 {
   log(`benchmarks on ${benchDevice}`);
   const header = await makeHeader(benchDevice);
+  if (!dryRun) mmaPeakGflops = header.peaks?.fmaGflops ?? null;
   const cases = Object.entries(BENCH_FILES).flatMap(([stem, m]) => m.cases.map((c) => ({ stem, c })));
   const results = await runCases(cases, header, values.quick || dryRun, log);
   json.bench = results;
@@ -113,11 +116,21 @@ const benchDevice: DeviceId = dryRun ? 'cpu' : device;
 }
 
 // 4. PyTorch on the same machine, same shapes
+let peerRows: unknown;
 if (!dryRun && device === 'cuda') {
   log('pytorch peers');
   const peers = torchPeers();
+  peerRows = peers.rows;
   json.peers = peers;
   lines.push('## PyTorch on the same GPU (same run)', '', peers.markdown, '');
+}
+
+// 5. GEMM: own tensor-core kernel vs cuBLASLt vs torch, and their parity (skipped without a GPU)
+{
+  const g = await gemmSection(device, values.quick ?? false, mmaPeakGflops, peerRows, log);
+  json.gemm = g.data;
+  failed += g.failures;
+  lines.push(g.markdown);
 }
 
 // 6. safetensors: staged upload speed against a plain pinned host-to-device copy (issue 4)

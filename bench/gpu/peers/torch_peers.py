@@ -47,6 +47,9 @@ for dt, nm in [(torch.float32, "f32"), (torch.bfloat16, "bf16")]:
     timeit(f"matmul {nm} [256, 3584] x [3584, 3584]", lambda: x @ w, flops=2 * 256 * 3584 * 3584)
 m = rand(4096, 4096, dtype=torch.bfloat16)
 timeit("matmul bf16 4096^3", lambda: m @ m, flops=2 * 4096**3)
+# the linear op's layout: x [M, K] times w [N, K] transposed (bench/gpu/gemm.ts compares with it)
+lw = rand(4096, 4096, dtype=torch.bfloat16)
+timeit("linear bf16 4096^3", lambda: F.linear(m, lw), flops=2 * 4096**3)
 big = torch.empty(2**28, device=dev, dtype=torch.float32)
 timeit("copy (clone) 1 GiB", lambda: big.clone(), nbytes=2 * big.numel() * 4)
 for d in (80, 128):
