@@ -143,8 +143,13 @@ XEMB_UNROLL
                 const int64_t row = m0 + wm + i * 16 + g + 8 * h;
                 if (row >= M) continue;
                 T * o = out + row * N + col;
-                if (col < N) o[0] = from_f32<T>(acc[i][j][2 * h] + b0);
-                if (col + 1 < N) o[1] = from_f32<T>(acc[i][j][2 * h + 1] + b1);
+                const T lo = from_f32<T>(acc[i][j][2 * h] + b0), hi = from_f32<T>(acc[i][j][2 * h + 1] + b1);
+                if (col + 1 < N && (reinterpret_cast<uintptr_t>(o) & 3u) == 0) {
+                    *reinterpret_cast<uint32_t *>(o) = prim::pack_u16x2(lo.bits, hi.bits);  // one 4-byte store
+                } else {
+                    if (col < N) o[0] = lo;
+                    if (col + 1 < N) o[1] = hi;
+                }
             }
         }
     }
