@@ -3,6 +3,8 @@
 // 16 x 16 f32 with TDPBF16PS, k in steps of 32. B panels keep the bf16x2 layout [K/2][32][2] (a
 // B tile is 16 pair-rows of 16 columns, row stride 128 bytes) with K zero-padded to a multiple
 // of 32; an A panel is 32 rows x kc (k zero-padded to 32) row-major, loaded as two A tiles.
+// kc 1024 / mc 256 (measured best of 256..2048 / 64..256 at 256 x 4096 x 4096): the C tiles are
+// loaded and stored once per kc block, and that traffic, not TDPBF16PS, bounds smaller kc.
 // Numerics as vdpbf16ps (gemm-avx512bf16.cpp): exact bf16 products accumulated in f32, bf16
 // denormal inputs and f32 denormal results flushed to zero, order within a tile step unspecified.
 // Reference: Intel SDM vol. 1 ch. 20 (AMX) and TDPBF16PS; Linux Documentation/arch/x86/xstate.rst
@@ -135,6 +137,6 @@ bool usable() {
 }
 
 extern const gemm_isa table;
-const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 512, 128, pack_b, pack_a, kernel, nullptr};
+const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 1024, 256, pack_b, pack_a, kernel, nullptr};
 
 }  // namespace xemb::cpu::gemm_amx

@@ -153,10 +153,18 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
                 const int64_t kcp = gemm_k_padded(isa, kcur);
                 const bool acc = k0 > 0;
                 isa.pack_a(a, m0, rows, k0, kcur, ap_buf);
+                const int64_t nir = (rows + mr - 1) / mr;
+                const size_t bblock = static_cast<size_t>(gemm_k_padded(isa, kcur) * nr) * es;  // one B micro-panel
                 for (int64_t p = p0; p < p1; ++p) {
                     const unsigned char * bp = static_cast<const unsigned char *>(b.panel(p)) + static_cast<size_t>(k0 * nr) * es;
+                    // the next B micro-panel comes from memory: fetch it into L2 in slices while
+                    // this one runs, or the first A panel against it stalls on DRAM
+                    const unsigned char * next = p + 1 < p1 ? bp + gemm_panel_bytes(isa, K) : nullptr;
+                    const size_t slice = (bblock / 64 + nir - 1) / nir * 64;
                     const int64_t jcols = std::min(nr, N - p * nr);
-                    for (int64_t ir = 0; ir * mr < rows; ++ir) {
+                    for (int64_t ir = 0; ir < nir; ++ir) {
+                        if (next)
+                            for (size_t off = ir * slice; off < std::min(bblock, (ir + 1) * slice); off += 64) __builtin_prefetch(next + off, 0, 2);
                         const unsigned char * ap = ap_buf + static_cast<size_t>(ir * kcp * mr) * es;
                         const int64_t irows = std::min(mr, rows - ir * mr);
                         float * cp = C + ir * mr * ldc + (p - p0) * nr;

@@ -1,9 +1,10 @@
 // linear: x [..., K] · wᵀ [N, K] + bias. The grid crosses every block boundary of the CPU kernels
-// (GEMV up to M = 8, then the GEMM: mr 32/12/6/4, nr 32/16/8, kc 256 (f32) / 512 (bf16, AMX
-// k steps of 32), mc 128/144/96/64), has M, N, K of 0 and 1, odd sizes, leading dims, non-contiguous x and weight views
-// at offsets; every x/w/bias dtype pair. f32 outputs within nmse 1e-10 of fp64; f16/bf16 outputs
-// no more than 2x the error of a naive same-precision implementation. Also: per-ISA agreement
-// (child processes with XEMB_CPU_ISA), the packed-weight cache never serving stale panels, errors.
+// (GEMV up to M = 8; GEMM mr 32/12/6/4, nr 32/16/8, kc 1024 (AMX, k steps of 32) / 512 (bf16
+// pairs) / 256 (f32), mc 256/264/144/96/64), has M, N, K of 0 and 1, odd sizes, leading dims,
+// non-contiguous x and weight views at offsets; every x/w/bias dtype pair. f32 outputs within
+// nmse 1e-10 of fp64; f16/bf16 outputs no more than 2x the error of a naive same-precision
+// implementation. Also: per-ISA agreement (child processes with XEMB_CPU_ISA, and without AMX),
+// the packed-weight cache never serving stale panels, and the errors.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,9 +57,10 @@ const GRID: Case[] = [
   // block boundaries of the CPU GEMM (CPU only: large)
   { name: 'kc crossing 24x40x257 (f32 kc 256)', x: [24, 257], n: 40 },
   { name: 'kc crossing 13x33x513 (bf16 kc 512), odd K', x: [13, 513], n: 33, bias: true },
-  { name: 'mc crossing 145x65x31 (mc 144, AMX mc 128, K < 32)', x: [145, 31], n: 65, bias: true },
+  { name: 'mc crossing 145x65x31 (mc 144 bf16 pairs, K < 32)', x: [145, 31], n: 65, bias: true },
   { name: 'mc crossing 97x17x40 (mc 96 avx2) and 65 (64 generic)', x: [97, 40], n: 17 },
   { name: 'many n tiles 20x1100x24', x: [20, 24], n: 1100, bias: true },
+  { name: 'kc and mc crossing 270x20x1030 (AMX kc 1024, mc 256; f32 mc 264)', x: [270, 1030], n: 20, bias: true },
 ];
 
 function expectedOut(x: Input, w: Input, b: Input | undefined, dtype: FloatDType, label: string) {
@@ -356,6 +358,7 @@ const ISA_CASES: IsaCase[] = [
   { m: 50, n: 70, k: 530, xd: 'bf16', wd: 'bf16', seed: 31 }, // vdpbf16ps GEMM vs f32 FMA
   { m: 150, n: 40, k: 260, xd: 'f32', wd: 'f32', seed: 41 }, // every f32 microkernel, mc/kc edges
   { m: 33, n: 35, k: 100, xd: 'f16', wd: 'bf16', seed: 51 },
+  { m: 270, n: 33, k: 1060, xd: 'bf16', wd: 'bf16', seed: 61 }, // AMX kc/mc edges
 ];
 
 function runIsa(isa: string, amx = true) {
