@@ -57,8 +57,7 @@ void unary_f32(act_fn f, int64_t n, const float * __restrict x, float * __restri
             for (int64_t i = 0; i < n; ++i) y[i] = nnmath::gelu_tanh(x[i]);
             break;
         case act_fn::gelu:
-            // erfc keeps the negative tail accurate (1 + erf(z) cancels); no vector erfc in libm
-            for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * x[i] * std::erfc(-x[i] * 0.70710678118654752f);
+            for (int64_t i = 0; i < n; ++i) y[i] = nnmath::gelu(x[i]);
             break;
     }
 }

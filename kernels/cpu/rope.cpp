@@ -1,8 +1,6 @@
 // rope (apply), rope_cos_sin and vision_rope_cos_sin on the CPU.
-// apply: out = cast_T(x * cos + rotate_half(x) * sin) per [D] row of x [*lead, S, H, D], the
-// (s) or (b, s) row of the table shared by the H heads; compute type C = T when cos has x's
-// dtype (every op rounded to T, HF's bf16 text path) else f32 (HF's vision path). This file is
-// built with -ffp-contract=off, so no product and sum fuse into an FMA (torch rounds both).
+// apply: out = cast_T(x * cos + rotate_half(x) * sin) per [D] row of x [*lead, S, H, D], rows
+// split across the pool and run by the per-ISA loops of rope-impl.h (rounding points there).
 // tables: cos/sin[s, j] from positions, frequencies and axis choice as in params/rope.h, the
 // angle in f32 (HF), cos/sin of it in f64 rounded once.
 // Reference: HF transformers apply_rotary_pos_emb / apply_multimodal_rotary_pos_emb /
@@ -13,43 +11,24 @@
 #include "../../native/thread-pool.h"
 #include "common.h"
 #include "ops.h"
+#include "rope-rows.h"
+#include "vec.h"
 
 namespace xemb::cpu {
 
-namespace {
+namespace avx512 { extern const rope_rows rope_table; }
+namespace avx2 { extern const rope_rows rope_table; }
+namespace generic { extern const rope_rows rope_table; }
 
-template <class T, class U, bool RoundEach>
-void apply_rows(const rope_params & p, const exec_ctx & ctx) {
-    const int64_t S = p.seq, H = p.heads, D = p.dim, half = D / 2;
-    const int64_t rows = p.batch * S * H;
-    const auto rc = [](float v) {
-        if constexpr (RoundEach) return to_f32(from_f32<T>(v));
-        else return v;
-    };
-    ctx.pool->parallel_for(rows, row_grain(D), [&](int64_t r0, int64_t r1) {
-        std::vector<float> c(static_cast<size_t>(D)), s(static_cast<size_t>(D));
-        int64_t loaded = -1;
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t bs = r / H;  // (b, s) row of x
-            const int64_t trow = p.cos_batched ? bs : bs % S;
-            if (trow != loaded) {
-                const U * cp = p.cos.ptr<U>() + trow * D;
-                const U * sp = p.sin.ptr<U>() + trow * D;
-                for (int64_t j = 0; j < D; ++j) c[j] = to_f32(cp[j]), s[j] = to_f32(sp[j]);
-                loaded = trow;
-            }
-            const T * x = p.x.ptr<T>() + r * D;
-            T * o = p.out.ptr<T>() + r * D;
-            for (int64_t j = 0; j < half; ++j) {
-                const float x1 = to_f32(x[j]), x2 = to_f32(x[j + half]);
-                const float lo = rc(rc(x1 * c[j]) + rc(-x2 * s[j]));
-                const float hi = rc(rc(x2 * c[j + half]) + rc(x1 * s[j + half]));
-                o[j] = from_f32<T>(lo);
-                o[j + half] = from_f32<T>(hi);
-            }
-        }
-    });
+const rope_rows & rope_kernels() {
+    static const rope_rows * k = [] {
+        const int level = isa_level();
+        return level >= 2 ? &avx512::rope_table : level == 1 ? &avx2::rope_table : &generic::rope_table;
+    }();
+    return *k;
 }
+
+namespace {
 
 template <class O>
 void tables(const rope_params & p, const exec_ctx & ctx) {
@@ -100,17 +79,10 @@ status rope(const rope_params & p, const exec_ctx & ctx) {
         return status::success();
     }
     if (p.x.numel() == 0) return status::success();
-    with_dtype(p.x.type, [&](auto tx) {
-        using T = decltype(tx);
-        if constexpr (is_floatish_v<T>) {
-            with_dtype(p.cos.type, [&](auto tc) {
-                using U = decltype(tc);
-                if constexpr (is_floatish_v<U>) {
-                    if constexpr (std::is_same_v<T, U> && is_half_v<T>) apply_rows<T, U, true>(p, ctx);
-                    else apply_rows<T, U, false>(p, ctx);
-                }
-            });
-        }
+    const rope_rows & k = rope_kernels();
+    ctx.pool->parallel_for(p.batch * p.seq * p.heads, row_grain(p.dim), [&](int64_t r0, int64_t r1) {
+        std::vector<float> c(static_cast<size_t>(p.dim)), s(static_cast<size_t>(p.dim));
+        k.apply(p, r0, r1, c.data(), s.data());
     });
     return status::success();
 }
