@@ -132,11 +132,27 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
     std::atomic<int64_t> next{0};
     std::atomic<bool> oom{false};
 
+    // Every task of one row block needs the same packed A: pack all of A once, in parallel, when
+    // it is not huge (otherwise each task packs its block per kc step into a per-thread buffer).
+    const int64_t kcp_max = gemm_k_padded(isa, isa.kc);
+    const int64_t nkb = (K + isa.kc - 1) / isa.kc;
+    const size_t ablock = static_cast<size_t>(mc * kcp_max) * es;
+    std::unique_ptr<unsigned char, void (*)(void *)> a_all(nullptr, &std::free);
+    if (nt > 1 && static_cast<double>(ablock) * mt * nkb <= 256.0 * (1 << 20))
+        a_all.reset(static_cast<unsigned char *>(std::aligned_alloc(64, ablock * mt * nkb)));
+    if (a_all) {
+        pool.parallel_for(mt * nkb, 1, [&](int64_t q0, int64_t q1) {
+            for (int64_t q = q0; q < q1; ++q) {
+                const int64_t mi = q / nkb, k0 = (q % nkb) * isa.kc;
+                isa.pack_a(a, mi * mc, std::min(mc, M - mi * mc), k0, std::min(isa.kc, K - k0), a_all.get() + ablock * q);
+            }
+        });
+    }
+
     pool.parallel_for(threads, 1, [&](int64_t, int64_t) {
-        const int64_t kcp_max = gemm_k_padded(isa, isa.kc);
-        auto * ap_buf = static_cast<unsigned char *>(tl_a.get(static_cast<size_t>(mc * kcp_max) * es));
+        auto * ap_buf = a_all ? nullptr : static_cast<unsigned char *>(tl_a.get(ablock));
         float * cbuf = direct ? nullptr : static_cast<float *>(tl_c.get(static_cast<size_t>(mc * ppt * nr) * 4));
-        if (!ap_buf || (!direct && !cbuf)) {
+        if ((!a_all && !ap_buf) || (!direct && !cbuf)) {
             oom = true;
             return;
         }
@@ -152,7 +168,8 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
                 const int64_t kcur = std::min(isa.kc, K - k0);
                 const int64_t kcp = gemm_k_padded(isa, kcur);
                 const bool acc = k0 > 0;
-                isa.pack_a(a, m0, rows, k0, kcur, ap_buf);
+                const unsigned char * apk = a_all ? a_all.get() + ablock * (mi * nkb + k0 / isa.kc) : ap_buf;
+                if (!a_all) isa.pack_a(a, m0, rows, k0, kcur, ap_buf);
                 const int64_t nir = (rows + mr - 1) / mr;
                 const size_t bblock = static_cast<size_t>(gemm_k_padded(isa, kcur) * nr) * es;  // one B micro-panel
                 for (int64_t p = p0; p < p1; ++p) {
@@ -165,7 +182,7 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
                     for (int64_t ir = 0; ir < nir; ++ir) {
                         if (next)
                             for (size_t off = ir * slice; off < std::min(bblock, (ir + 1) * slice); off += 64) __builtin_prefetch(next + off, 0, 2);
-                        const unsigned char * ap = ap_buf + static_cast<size_t>(ir * kcp * mr) * es;
+                        const unsigned char * ap = apk + static_cast<size_t>(ir * kcp * mr) * es;
                         const int64_t irows = std::min(mr, rows - ir * mr);
                         float * cp = C + ir * mr * ldc + (p - p0) * nr;
                         // the f32 buffer of half outputs has room for whole tiles; the output does not
