@@ -121,6 +121,47 @@ export async function parity(device: DeviceId, log: (s: string) => void): Promis
         ([x, w, b]) => ops.linear(x!, w!, b), { kind: 'nmse', max });
     }
   }
+  // nn ops: rounding-defined results (rope, the residual of add_rms_norm) bit-exact; the rest
+  // within the cross-backend budgets of their op tests (f32 reductions / exp / erfc order)
+  const near = (dt: DType) => ({ kind: 'nmse', max: dt === 'f32' ? 1e-10 : dt === 'f16' ? 1e-6 : 1e-4 }) as const;
+  const pick = (r: { out: Tensor; residual: Tensor }, keep: 'out' | 'residual') => {
+    r[keep === 'out' ? 'residual' : 'out'].dispose();
+    return r[keep];
+  };
+  const cosOf = (t: { cos: Tensor; sin: Tensor }) => {
+    t.sin.dispose();
+    return t.cos;
+  };
+  for (const dt of FLOATS) {
+    for (const [rows, d] of [[7, 1280], [3, 3584], [5, 33]] as const) {
+      await run('rms_norm', `${dt} [${rows}, ${d}]`, () => [input([rows, d], dt, seed++, 4), input([d], dt, seed++, 2)], ([x, w]) => ops.rmsNorm(x!, w!, 1e-6), near(dt));
+      await run('layer_norm', `${dt} [${rows}, ${d}] + bias`, () => [input([rows, d], dt, seed++, 4), input([d], dt, seed++, 2), input([d], dt, seed++, 2)],
+        ([x, w, b]) => ops.layerNorm(x!, w!, b, 1e-5), near(dt));
+      const addIn = () => [input([rows, d], dt, seed++, 4), input([rows, d], dt, seed++, 40), input([d], dt, seed++, 2)];
+      await run('add_rms_norm', `${dt} [${rows}, ${d}] residual`, addIn, ([x, r, w]) => pick(ops.addRmsNorm(x!, r!, w!, 1e-5), 'residual'));
+      await run('add_rms_norm', `${dt} [${rows}, ${d}] out`, addIn, ([x, r, w]) => pick(ops.addRmsNorm(x!, r!, w!, 1e-5), 'out'), near(dt));
+      await run('softmax', `${dt} [${rows}, ${d}]`, () => [input([rows, d], dt, seed++, 8)], ([x]) => ops.softmax(x!), near(dt));
+    }
+    for (const tdt of dt === 'f32' ? (['f32'] as DType[]) : ([dt, 'f32'] as DType[])) {
+      for (const [s, h, d] of [[33, 28, 128], [64, 16, 80]]) {
+        await run('rope', `${dt} tables ${tdt} [${s}, ${h}, ${d}]`, () => [input([s, h, d], dt, seed++, 4), input([s, d], tdt, seed++, 1), input([s, d], tdt, seed++, 1)],
+          ([x, c, sn]) => ops.rope(x!, c!, sn!));
+      }
+    }
+    await run('silu', `${dt} [257, 33]`, () => [input([257, 33], dt, seed++, 12)], ([x]) => ops.silu(x!), near(dt));
+    await run('gelu', `${dt} [257, 33] erf`, () => [input([257, 33], dt, seed++, 12)], ([x]) => ops.gelu(x!), near(dt));
+    await run('gelu', `${dt} [257, 33] tanh`, () => [input([257, 33], dt, seed++, 12)], ([x]) => ops.gelu(x!, 'tanh'), near(dt));
+    await run('swiglu', `${dt} [65, 3456] gate, up`, () => [input([65, 3456], dt, seed++, 8), input([65, 3456], dt, seed++, 8)], ([g, u]) => ops.swiglu(g!, u!), near(dt));
+    await run('swiglu', `${dt} [65, 2 x 1000] fused`, () => [input([65, 2000], dt, seed++, 8)], ([x]) => ops.swiglu(x!), near(dt));
+  }
+  const positions = (rows: number, n: number) => () => {
+    const u = ops.randomUniform([rows, n], { seed: seed++, low: 0, high: 5000 });
+    const p = ops.cast(u, 'i64');
+    u.dispose();
+    return [p];
+  };
+  await run('rope_cos_sin', 'M-RoPE [16,24,24] D 128', positions(3, 300), ([p]) => cosOf(ops.ropeCosSin(p!, { theta: 1e6, dim: 128, mropeSection: [16, 24, 24] })), { kind: 'nmse', max: 1e-13 });
+  await run('vision_rope_cos_sin', 'D 80', positions(2, 300), ([p]) => cosOf(ops.visionRopeCosSin(p!, { theta: 1e4, dim: 80 })), { kind: 'nmse', max: 1e-13 });
   for (const op of Object.keys(OP_NAMES) as OpName[]) if (!results.has(op)) res(op).failures.push('no parity case');
   for (const r of results.values()) log(`parity ${r.op}: ${r.cases - r.failures.length}/${r.cases}`);
   return [...results.values()];
