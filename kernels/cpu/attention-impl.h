@@ -77,24 +77,25 @@ void block(const attn_task & t, float * scratch) {
     const bool cap = t.softcap > 0;
     const float qmul = cap ? t.scale / t.softcap : t.scale * log2e;
     const float capmul = t.softcap * log2e;
+    auto qrow = [&](int64_t i) { const int64_t r = t.r0 + i; return (r / t.g) * t.q_rs + (r % t.g) * d; };
     for (int64_t i = 0; i < t.nq; ++i) {
-        for (int64_t c = 0; c < d; ++c) qf[i * dp + c] = ld(q + i * t.q_rs, c) * qmul;
+        for (int64_t c = 0; c < d; ++c) qf[i * dp + c] = ld(q + qrow(i), c) * qmul;
         for (int64_t c = 0; c < dp; ++c) o[i * dp + c] = 0.0f;
         m[i] = -INFINITY;
         l[i] = 0.0f;
     }
     std::memset(vt, 0, sizeof(float) * BK * dp);
 
-    // Key range of row i (inside the segment): [lo(i), hi(i)); both grow with i.
+    // Key range of row i (position (r0 + i) / g of the segment): [lo(i), hi(i)); both grow with i.
     const int64_t shift = t.sk - t.sq;
     auto lo_of = [&](int64_t i) -> int64_t {
         if (t.left < 0) return 0;
-        const int64_t x = t.q0 + i + shift - t.left;
+        const int64_t x = (t.r0 + i) / t.g + shift - t.left;
         return x < 0 ? 0 : (x > t.sk ? t.sk : x);
     };
     auto hi_of = [&](int64_t i) -> int64_t {
         if (t.right < 0) return t.sk;
-        const int64_t x = t.q0 + i + shift + t.right + 1;
+        const int64_t x = (t.r0 + i) / t.g + shift + t.right + 1;
         return x < 0 ? 0 : (x > t.sk ? t.sk : x);
     };
     const int64_t jlo = lo_of(0), jhi = hi_of(t.nq - 1);
@@ -102,8 +103,10 @@ void block(const attn_task & t, float * scratch) {
     for (int64_t j0 = jlo; j0 < jhi; j0 += BK) {
         const int64_t nk = jhi - j0 < BK ? jhi - j0 : BK;
         for (int64_t jj = 0; jj < nk; ++jj) {
-            const E * kr = k + (j0 + jj) * t.kv_rs;
-            const E * vr = v + (j0 + jj) * t.kv_rs;
+            const int64_t j = j0 + jj;
+            const int64_t off = t.pages ? t.pages[j / t.page_size] * t.page_rs + (j % t.page_size) * t.kv_rs : j * t.kv_rs;
+            const E * kr = k + off;
+            const E * vr = v + off;
             for (int64_t c = 0; c < d; ++c) kt[c * BK + jj] = ld(kr, c);
             for (int64_t c = 0; c < d; ++c) vt[jj * dp + c] = ld(vr, c);
         }
@@ -217,8 +220,9 @@ void block(const attn_task & t, float * scratch) {
     E * out = static_cast<E *>(t.out);
     for (int64_t i = 0; i < t.nq; ++i) {
         const float inv = l[i] > 0 ? 1.0f / l[i] : 0.0f;
-        for (int64_t c = 0; c < d; ++c) out[i * t.out_rs + c] = from_f32<E>(o[i * dp + c] * inv);
-        if (t.lse) t.lse[i] = l[i] > 0 ? (m[i] + std::log2(l[i])) * 0.6931471805599453f : -INFINITY;
+        const int64_t r = t.r0 + i;
+        for (int64_t c = 0; c < d; ++c) out[(r / t.g) * t.out_rs + (r % t.g) * d + c] = from_f32<E>(o[i * dp + c] * inv);
+        if (t.lse) t.lse[(r % t.g) * t.lse_hs + r / t.g] = l[i] > 0 ? (m[i] + std::log2(l[i])) * 0.6931471805599453f : -INFINITY;
     }
 }
 

@@ -9,20 +9,27 @@ namespace xemb::cpu {
 constexpr int64_t attn_block_q = 64;  // query rows per task (the unit of threading)
 constexpr int64_t attn_block_k = 64;  // keys per tile: S tile [64 x 64] f32 stays in L1
 
-// One (segment, head, query block). Row strides in elements; q/out point at the block's first
-// row of head h, k/v at the segment's first key row of head h / (H / Hkv).
+// One block of query rows of one segment against one KV head. Rows are (position, head-in-group)
+// pairs packed as r = pos * g + gi, so the g query heads sharing a KV head read each K/V tile once
+// (GQA/MQA; g = 1 is one head). Strides in elements: q/out point at position 0 of head hk * g of
+// the segment, row r at q + (r / g) * q_rs + (r % g) * d; k/v point at key 0 of head hk, key j at
+// k + j * kv_rs, or through a page table at k + pages[j / page_size] * page_rs + (j % page_size) * kv_rs.
 struct attn_task {
     const void * q;
     int64_t q_rs;
     const void * k;
     const void * v;
     int64_t kv_rs;
+    const int32_t * pages;  // nullptr: contiguous keys
+    int64_t page_size, page_rs;
     void * out;
     int64_t out_rs;
-    float * lse;     // nullptr unless requested; row i at lse[i]
+    float * lse;     // nullptr unless requested; row r at lse[(r % g) * lse_hs + r / g]
+    int64_t lse_hs;
+    int64_t g;       // query heads per KV head
+    int64_t r0;      // first packed row of this block
     int64_t nq;      // rows in this block (<= attn_block_q)
-    int64_t q0;      // index of the first row inside the segment
-    int64_t sq, sk;  // segment lengths
+    int64_t sq, sk;  // segment lengths (positions, keys)
     int64_t d;
     float scale, softcap;
     int64_t left, right;  // window bounds, -1 = unbounded (right already 0 under causal)

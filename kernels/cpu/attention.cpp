@@ -1,9 +1,10 @@
 // attention (CPU): out = softmax(mask(scale q k^T [softcapped])) v per segment and head, with
 // FlashAttention-2 masking (params/attention.h). q [B, Sq, H, D] | [Tq, H, D], k/v
 // [B, Sk, Hkv, D] | [Tk, Hkv, D], out like q, lse f32 [B, H, Sq] | [H, Tq].
-// Threads over (segment, head, block of 64 query rows); each task runs the tiled online-softmax
-// block kernel of its ISA (attention-impl.h: avx512 for levels 2-3, avx2, generic) with a
-// per-thread scratch of O(64 x D) floats. Reference: FlashAttention-2 (arXiv 2307.08691).
+// Threads over (segment, KV head, block of 64 rows), the rows being (position, query head of the
+// KV head's group) pairs so that each K/V tile is converted once for all heads sharing it (GQA);
+// each task runs the tiled online-softmax block kernel of its ISA (attention-impl.h: avx512 for
+// levels 2-3, avx2, generic) with a per-thread scratch of O(64 x D) floats. Reference: FlashAttention-2 (arXiv 2307.08691).
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -17,10 +18,6 @@
 namespace xemb::cpu {
 
 namespace {
-
-struct segment {
-    int64_t q_begin, q_len, k_begin, k_len;
-};
 
 // Clamped running maximum of device-provided boundaries (params/attention.h): never out of range.
 std::vector<int64_t> clamp_cu(const int32_t * cu, int64_t n, int64_t total) {
@@ -56,94 +53,166 @@ float * aligned_scratch(size_t floats) {
     return reinterpret_cast<float *>((p + 63) & ~static_cast<uintptr_t>(63));
 }
 
-}  // namespace
+// What the task driver needs of one segment: its query rows, its keys (contiguous or paged,
+// pointing at head 0) and where its lse rows start (head 0, position 0).
+struct seg_view {
+    int64_t q_begin, q_len, k_len;
+    const char * k;
+    const char * v;
+    const int32_t * pages;
+    float * lse;
+};
 
-status attention(const attention_params & p, const exec_ctx & ctx) {
-    const int64_t h = p.h, hkv = p.hkv, d = p.d, group = h / hkv;
-    const size_t esz = dtype_size(p.q.type);
-    const int dt = p.q.type == dtype::f32 ? 0 : p.q.type == dtype::f16 ? 1 : 2;
-    std::vector<segment> segs;
-    int64_t cq0 = 0, cq1 = p.sq;  // rows of q covered by segments (varlen); the rest get 0 / -inf
-    if (p.varlen) {
-        const std::vector<int64_t> cq = clamp_cu(p.cu_q.ptr<int32_t>(), p.batch + 1, p.sq);
-        const std::vector<int64_t> ck = clamp_cu(p.cu_k.ptr<int32_t>(), p.batch + 1, p.sk);
-        for (int64_t b = 0; b < p.batch; ++b)
-            segs.push_back({cq[b], cq[b + 1] - cq[b], ck[b], ck[b + 1] - ck[b]});
-        cq0 = cq.front();
-        cq1 = cq.back();
-    } else {
-        for (int64_t b = 0; b < p.batch; ++b) segs.push_back({b * p.sq, p.sq, b * p.sk, p.sk});
-    }
-    // Row strides in elements: one token row of q/out is H*D, of k/v Hkv*D.
-    const int64_t q_rs = h * d, kv_rs = hkv * d;
-    const int64_t total_q = p.varlen ? p.sq : p.batch * p.sq;
-    // lse element of (row t of segment b (packed index), head hh): varlen [H, Tq], dense [B, H, Sq]
-    auto lse_at = [&](int64_t seg, int64_t row, int64_t hh) -> float * {
-        if (!p.return_lse) return nullptr;
-        float * base = p.lse.ptr<float>();
-        if (p.varlen) return base + hh * total_q + row;
-        return base + (seg * h + hh) * p.sq + (row - seg * p.sq);
-    };
-    auto zero_rows = [&](int64_t r0, int64_t r1) {
-        if (r1 <= r0) return;
-        std::memset(static_cast<char *>(p.out.data()) + r0 * q_rs * esz, 0, static_cast<size_t>((r1 - r0) * q_rs) * esz);
-        if (p.return_lse)
-            for (int64_t hh = 0; hh < h; ++hh)
-                for (int64_t r = r0; r < r1; ++r) *lse_at(0, r, hh) = -INFINITY;
-    };
-    zero_rows(0, cq0);
-    zero_rows(cq1, total_q);
+struct common_view {
+    const char * q;
+    char * out;
+    size_t esz;
+    int dt;
+    int64_t h, hkv, d, kv_rs, page_size, page_rs, lse_hs;
+    float scale, softcap;
+    int64_t left, right;
+};
 
+// Threads over (segment, KV head, block of 64 packed (position, head-in-group) rows).
+void run_tasks(const common_view & c, const std::vector<seg_view> & segs, const exec_ctx & ctx) {
+    const int64_t g = c.h / c.hkv, q_rs = c.h * c.d;
     struct task_ref {
         int32_t seg;
-        int32_t head;
-        int64_t q0;
+        int32_t hk;
+        int64_t r0;
     };
     std::vector<task_ref> tasks;
     for (size_t b = 0; b < segs.size(); ++b)
-        for (int64_t q0 = 0; q0 < segs[b].q_len; q0 += attn_block_q)
-            for (int64_t hh = 0; hh < h; ++hh) tasks.push_back({static_cast<int32_t>(b), static_cast<int32_t>(hh), q0});
-    if (tasks.empty()) return status::success();
-
-    const attn_block_fn fn = attn_for_isa().block[dt];
-    const size_t scratch_floats = attn_scratch_floats(d);
-    const char * qb = static_cast<const char *>(p.q.data());
-    const char * kb = static_cast<const char *>(p.k.data());
-    const char * vb = static_cast<const char *>(p.v.data());
-    char * ob = static_cast<char *>(p.out.data());
-    const int64_t right = p.right_bound();
+        for (int64_t r0 = 0; r0 < segs[b].q_len * g; r0 += attn_block_q)
+            for (int64_t hk = 0; hk < c.hkv; ++hk) tasks.push_back({static_cast<int32_t>(b), static_cast<int32_t>(hk), r0});
+    if (tasks.empty()) return;
+    const attn_block_fn fn = attn_for_isa().block[c.dt];
+    const size_t scratch_floats = attn_scratch_floats(c.d);
+    const int64_t es = static_cast<int64_t>(c.esz);
     ctx.pool->parallel_for(static_cast<int64_t>(tasks.size()), 1, [&](int64_t t0, int64_t t1) {
         float * scratch = aligned_scratch(scratch_floats);
         for (int64_t ti = t0; ti < t1; ++ti) {
             const task_ref & tr = tasks[static_cast<size_t>(ti)];
-            const segment & sg = segs[static_cast<size_t>(tr.seg)];
-            const int64_t hh = tr.head, hk = hh / group;
-            const int64_t row = sg.q_begin + tr.q0;
+            const seg_view & sg = segs[static_cast<size_t>(tr.seg)];
+            const int64_t h0 = tr.hk * g;  // first query head of the group
             attn_task t;
-            t.q = qb + (row * q_rs + hh * d) * static_cast<int64_t>(esz);
+            t.q = c.q + (sg.q_begin * q_rs + h0 * c.d) * es;
             t.q_rs = q_rs;
-            t.k = kb + (sg.k_begin * kv_rs + hk * d) * static_cast<int64_t>(esz);
-            t.v = vb + (sg.k_begin * kv_rs + hk * d) * static_cast<int64_t>(esz);
-            t.kv_rs = kv_rs;
-            t.out = ob + (row * q_rs + hh * d) * static_cast<int64_t>(esz);
+            t.k = sg.k + tr.hk * c.d * es;
+            t.v = sg.v + tr.hk * c.d * es;
+            t.kv_rs = c.kv_rs;
+            t.pages = sg.pages;
+            t.page_size = c.page_size;
+            t.page_rs = c.page_rs;
+            t.out = c.out + (sg.q_begin * q_rs + h0 * c.d) * es;
             t.out_rs = q_rs;
-            t.lse = nullptr;
-            t.nq = sg.q_len - tr.q0 < attn_block_q ? sg.q_len - tr.q0 : attn_block_q;
-            t.q0 = tr.q0;
+            t.lse = sg.lse ? sg.lse + h0 * c.lse_hs : nullptr;
+            t.lse_hs = c.lse_hs;
+            t.g = g;
+            t.r0 = tr.r0;
+            t.nq = sg.q_len * g - tr.r0 < attn_block_q ? sg.q_len * g - tr.r0 : attn_block_q;
             t.sq = sg.q_len;
             t.sk = sg.k_len;
-            t.d = d;
-            t.scale = static_cast<float>(p.scale);
-            t.softcap = static_cast<float>(p.softcap);
-            t.left = p.window_left;
-            t.right = right;
-            float lse_buf[attn_block_q];
-            if (p.return_lse) t.lse = lse_buf;
+            t.d = c.d;
+            t.scale = c.scale;
+            t.softcap = c.softcap;
+            t.left = c.left;
+            t.right = c.right;
             fn(t, scratch);
-            if (p.return_lse)
-                for (int64_t i = 0; i < t.nq; ++i) *lse_at(tr.seg, row + i, hh) = lse_buf[i];
         }
     });
+}
+
+common_view common_of(const tensor & q, const tensor & out, int64_t h, int64_t hkv, int64_t d, double scale, double softcap, int64_t left, int64_t right) {
+    common_view c{};
+    c.q = static_cast<const char *>(q.data());
+    c.out = static_cast<char *>(out.data());
+    c.esz = dtype_size(q.type);
+    c.dt = q.type == dtype::f32 ? 0 : q.type == dtype::f16 ? 1 : 2;
+    c.h = h;
+    c.hkv = hkv;
+    c.d = d;
+    c.kv_rs = hkv * d;
+    c.scale = static_cast<float>(scale);
+    c.softcap = static_cast<float>(softcap);
+    c.left = left;
+    c.right = right;
+    return c;
+}
+
+}  // namespace
+
+status attention(const attention_params & p, const exec_ctx & ctx) {
+    common_view c = common_of(p.q, p.out, p.h, p.hkv, p.d, p.scale, p.softcap, p.window_left, p.right_bound());
+    const int64_t q_rs = p.h * p.d, es = static_cast<int64_t>(c.esz);
+    const char * kb = static_cast<const char *>(p.k.data());
+    const char * vb = static_cast<const char *>(p.v.data());
+    float * lse = p.return_lse ? p.lse.ptr<float>() : nullptr;
+    std::vector<seg_view> segs;
+    if (p.varlen) {
+        // lse [H, Tq]: head stride Tq, segment rows at q_begin
+        c.lse_hs = p.sq;
+        const std::vector<int64_t> cq = clamp_cu(p.cu_q.ptr<int32_t>(), p.batch + 1, p.sq);
+        const std::vector<int64_t> ck = clamp_cu(p.cu_k.ptr<int32_t>(), p.batch + 1, p.sk);
+        for (int64_t b = 0; b < p.batch; ++b)
+            segs.push_back({cq[b], cq[b + 1] - cq[b], ck[b + 1] - ck[b], kb + ck[b] * c.kv_rs * es, vb + ck[b] * c.kv_rs * es, nullptr, lse ? lse + cq[b] : nullptr});
+        // rows no segment covers (bad device boundaries only): 0 / -inf
+        auto clear = [&](int64_t r0, int64_t r1) {
+            if (r1 <= r0) return;
+            std::memset(c.out + r0 * q_rs * es, 0, static_cast<size_t>((r1 - r0) * q_rs * es));
+            if (lse)
+                for (int64_t hh = 0; hh < p.h; ++hh)
+                    for (int64_t r = r0; r < r1; ++r) lse[hh * p.sq + r] = -INFINITY;
+        };
+        clear(0, cq.front());
+        clear(cq.back(), p.sq);
+    } else {
+        // lse [B, H, Sq]: head stride Sq, batch b at b * H * Sq
+        c.lse_hs = p.sq;
+        for (int64_t b = 0; b < p.batch; ++b)
+            segs.push_back({b * p.sq, p.sq, p.sk, kb + b * p.sk * c.kv_rs * es, vb + b * p.sk * c.kv_rs * es, nullptr, lse ? lse + b * p.h * p.sq : nullptr});
+    }
+    run_tasks(c, segs, ctx);
+    return status::success();
+}
+
+// attention_with_kv_cache: append k_new/v_new into the cache (in place), then attend. Every
+// position and page was validated on the host (params/attention.h).
+status attention(const attention_kv_params & p, const exec_ctx & ctx) {
+    const int64_t es = static_cast<int64_t>(dtype_size(p.q.type)), kv_rs = p.hkv * p.d;
+    const std::vector<int64_t> & seq = p.seqlens_host;
+    // the validated host copy of the page table, as i32 for the block kernel
+    std::vector<int32_t> table_v(p.table_host.begin(), p.table_host.end());
+    const int32_t * table = p.paged ? table_v.data() : nullptr;
+    char * kc = static_cast<char *>(p.k_cache.data());
+    char * vc = static_cast<char *>(p.v_cache.data());
+    // element offset of token `pos` of sequence b (head 0)
+    auto token = [&](int64_t b, int64_t pos) -> int64_t {
+        if (table) return (static_cast<int64_t>(table[b * p.max_pages + pos / p.page_size]) * p.page_size + pos % p.page_size) * kv_rs;
+        return (b * p.capacity + pos) * kv_rs;
+    };
+    if (p.has_new) {
+        const char * kn = static_cast<const char *>(p.k_new.data());
+        const char * vn = static_cast<const char *>(p.v_new.data());
+        const size_t row = static_cast<size_t>(kv_rs * es);
+        for (int64_t b = 0; b < p.batch; ++b)
+            for (int64_t i = 0; i < p.s_new; ++i) {
+                const int64_t dst = token(b, seq[b] + i) * es, src = (b * p.s_new + i) * kv_rs * es;
+                std::memcpy(kc + dst, kn + src, row);
+                std::memcpy(vc + dst, vn + src, row);
+            }
+    }
+    common_view c = common_of(p.q, p.out, p.h, p.hkv, p.d, p.scale, p.softcap, p.window_left, p.right_bound());
+    c.page_size = p.page_size;
+    c.page_rs = p.page_size * kv_rs;
+    c.lse_hs = p.sq;
+    float * lse = p.return_lse ? p.lse.ptr<float>() : nullptr;
+    std::vector<seg_view> segs;
+    for (int64_t b = 0; b < p.batch; ++b) {
+        const int64_t base = table ? 0 : token(b, 0) * es;
+        segs.push_back({b * p.sq, p.sq, seq[b] + p.s_new, kc + base, vc + base, table ? table + b * p.max_pages : nullptr, lse ? lse + b * p.h * p.sq : nullptr});
+    }
+    run_tasks(c, segs, ctx);
     return status::success();
 }
 

@@ -40,6 +40,7 @@ constexpr std::array<kernel_row, op_count> rows = {{
     {op_id::sample, &erase_kernel<sample_params, sample>},
     // ---- section attn: attention (issue 6) ----
     {op_id::attention, &erase_kernel<attention_params, attention>},
+    {op_id::attention_with_kv_cache, &erase_kernel<attention_kv_params, attention>},
 }};
 static_assert(rows.size() == op_count, "one CPU row per op in ops.def");
 static_assert(rows_in_order(rows), "CPU rows must follow ops.def order");

@@ -26,8 +26,13 @@ struct attn_args {
     float * lse;            // nullptr unless requested
     const int32_t * cu_q;   // varlen boundaries (device values, clamped), nullptr when dense
     const int32_t * cu_k;
+    const int32_t * seqlens;  // KV cache: cached tokens per sequence (Sk = seqlens[b] + s_new), else nullptr
+    const int32_t * pages;    // paged KV cache: block table [B, max_pages], else nullptr
     int64_t q_rs, kv_rs;    // row strides in elements: H*D and Hkv*D
-    int h, group;           // query heads, H / Hkv
+    int64_t kv_bs;          // dense / contiguous cache: elements between batches of k/v
+    int64_t page_rs;        // paged: elements per page (P * Hkv * D)
+    int page_size, max_pages, s_new;
+    int h, group;           // query heads, H / Hkv (the rows of one KV head's group share a block)
     int batch;
     int sq, sk;             // dense: per-batch lengths; varlen: packed totals Tq, Tk
     float scale_log2;       // scale * log2(e) (no softcap)
@@ -42,8 +47,14 @@ constexpr int BM = 64;        // query rows per block
 constexpr int WARPS = 4;
 constexpr int THREADS = WARPS * 32;
 
+// Rows of a block are (position, head of the KV head's group) pairs packed as R = pos * group +
+// gi, so all query heads sharing a KV head read each K/V tile once (GQA/MQA; decode with Sq = 1
+// puts the group's heads on the MMA rows instead of padding).
 struct segment {
-    int q_begin, q_len, k_begin, k_len, q0;  // q0: first row of this block inside the segment
+    int q_begin, q_len, k_len;  // positions of q, keys
+    int64_t k_off;              // element offset of key 0 (contiguous keys)
+    const int32_t * pages;      // page ids of this sequence, or nullptr
+    int r0;                     // first packed row of this block
 };
 
 // Clamped running maximum of cu (params/attention.h): c[b] = clamp(max(cu[b], c[b-1]), 0, total).
@@ -61,9 +72,9 @@ __device__ __forceinline__ bool find_segment(const attn_args & a, int x, segment
     bool found = false;
     for (int b = 0; b < a.batch; ++b) {
         const int nq = clamp_cu(a.cu_q[b + 1], pq, a.sq), nk = clamp_cu(a.cu_k[b + 1], pk, a.sk);
-        const int tiles = (nq - pq + BM - 1) / BM;
+        const int tiles = ((nq - pq) * a.group + BM - 1) / BM;
         if (!found && x < acc + tiles) {
-            s = {pq, nq - pq, pk, nk - pk, (x - acc) * BM};
+            s = {pq, nq - pq, nk - pk, static_cast<int64_t>(pk) * a.kv_rs, nullptr, (x - acc) * BM};
             found = true;
         }
         acc += tiles;
@@ -75,16 +86,16 @@ __device__ __forceinline__ bool find_segment(const attn_args & a, int x, segment
     return found;
 }
 
-// Copies rows [r0, r0 + n) of a [*, stride] matrix (D columns) into `rows` smem rows of SROW
-// halves, zero-filling rows >= n and columns >= D (cp.async zfill: no plain shared stores).
-template <int D, int DP, int SROW>
-__device__ __forceinline__ void load_rows(uint16_t * smem, const uint16_t * g, int64_t stride, int n, int rows) {
+// Copies `rows` rows into smem rows of SROW halves: row r from src(r) (nullptr: zeros), columns
+// >= D zeroed (cp.async zfill: no plain shared stores, so the race checker sees one writer).
+template <int D, int DP, int SROW, class Src>
+__device__ __forceinline__ void load_rows(uint16_t * smem, const uint16_t * any, int rows, Src src) {
     constexpr int CH = DP / 8;  // 16-byte chunks per row
     for (int idx = threadIdx.x; idx < rows * CH; idx += THREADS) {
         const int r = idx / CH, c = idx - r * CH;
-        const bool ok = r < n && c * 8 < D;
-        const uint16_t * src = ok ? g + r * stride + c * 8 : g;
-        prim::cp_async_cg_zfill<16>(smem + r * SROW + c * 8, src, ok ? 16u : 0u);
+        const uint16_t * row = src(r);
+        const bool ok = row != nullptr && c * 8 < D;
+        prim::cp_async_cg_zfill<16>(smem + r * SROW + c * 8, ok ? row + c * 8 : any, ok ? 16u : 0u);
     }
 }
 
@@ -114,35 +125,48 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
     XEMB_SHARED_ALIGNED(16, uint16_t, smem, ROWS * SROW);
     uint16_t * sm = prim::raw(smem);
 
-    const int hh = blockIdx.z, hk = hh / a.group;
+    const int hk = blockIdx.z, G = a.group;  // grid.z runs over KV heads
     segment sg;
     if (a.cu_q) {
         int c0 = 0, cb = 0, ntiles = 0;
         if (!find_segment(a, static_cast<int>(blockIdx.x), sg, c0, cb, ntiles)) {
-            // extra block (grid = ceil(Tq / BM) + B >= tiles + 1 whenever a row is uncovered):
-            // clear the rows of q no segment covers, which only bad device boundaries leave
+            // extra block (grid = ceil(Tq G / BM) + B > tiles): clear the rows of q no segment
+            // covers, which only bad device boundaries leave
             const int extra = static_cast<int>(gridDim.x) - ntiles, e = static_cast<int>(blockIdx.x) - ntiles;
-            const int uncovered = c0 + (a.sq - cb);
-            for (int64_t i = e * static_cast<int64_t>(THREADS) + threadIdx.x; i < static_cast<int64_t>(uncovered) * D; i += static_cast<int64_t>(extra) * THREADS) {
-                const int ur = static_cast<int>(i / D), col = static_cast<int>(i - static_cast<int64_t>(ur) * D);
-                const int row = ur < c0 ? ur : cb + (ur - c0);
-                a.out[row * a.q_rs + hh * D + col] = 0;
-                if (col == 0 && a.lse) a.lse[static_cast<int64_t>(hh) * a.sq + row] = -INFINITY;
+            const int64_t uncovered = c0 + (a.sq - cb), per_row = static_cast<int64_t>(G) * D;
+            for (int64_t i = e * static_cast<int64_t>(THREADS) + threadIdx.x; i < uncovered * per_row; i += static_cast<int64_t>(extra) * THREADS) {
+                const int ur = static_cast<int>(i / per_row), rest = static_cast<int>(i - ur * per_row);
+                const int row = ur < c0 ? ur : cb + (ur - c0), head = hk * G + rest / D, col = rest % D;
+                a.out[row * a.q_rs + head * D + col] = 0;
+                if (col == 0 && a.lse) a.lse[static_cast<int64_t>(head) * a.sq + row] = -INFINITY;
             }
             return;
         }
     } else {
-        sg = {static_cast<int>(blockIdx.y) * a.sq, a.sq, static_cast<int>(blockIdx.y) * a.sk, a.sk, static_cast<int>(blockIdx.x) * BM};
+        const int b = blockIdx.y;
+        sg.q_begin = b * a.sq;
+        sg.q_len = a.sq;
+        sg.k_len = a.seqlens ? a.seqlens[b] + a.s_new : a.sk;
+        sg.k_off = a.pages ? 0 : b * a.kv_bs;
+        sg.pages = a.pages ? a.pages + static_cast<int64_t>(b) * a.max_pages : nullptr;
+        sg.r0 = static_cast<int>(blockIdx.x) * BM;
     }
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
-    const int nrows = sg.q_len - sg.q0 < BM ? sg.q_len - sg.q0 : BM;
-    const uint16_t * qg = a.q + static_cast<int64_t>(sg.q_begin + sg.q0) * a.q_rs + hh * D;
-    const uint16_t * kg = a.k + static_cast<int64_t>(sg.k_begin) * a.kv_rs + hk * D;
-    const uint16_t * vg = a.v + static_cast<int64_t>(sg.k_begin) * a.kv_rs + hk * D;
+    const int total_rows = sg.q_len * G;
+    const int nrows = total_rows - sg.r0 < BM ? total_rows - sg.r0 : BM;
+    // element offset of block row r (packed) in q/out, and of key j (head hk) in k/v
+    auto qoff = [&](int r) -> int64_t {
+        const int R = sg.r0 + r;
+        return static_cast<int64_t>(sg.q_begin + R / G) * a.q_rs + static_cast<int64_t>(hk * G + R % G) * D;
+    };
+    auto koff = [&](int j) -> int64_t {
+        if (sg.pages) return static_cast<int64_t>(sg.pages[j / a.page_size]) * a.page_rs + static_cast<int64_t>(j % a.page_size) * a.kv_rs + hk * D;
+        return sg.k_off + static_cast<int64_t>(j) * a.kv_rs + hk * D;
+    };
 
     // Q -> shared -> registers (A fragments of the warp's 16 rows, all k-chunks).
-    load_rows<D, DP, SROW>(sm, qg, a.q_rs, nrows, BM);
+    load_rows<D, DP, SROW>(sm, a.q, BM, [&](int r) -> const uint16_t * { return r < nrows ? a.q + qoff(r) : nullptr; });
     prim::cp_async_commit();
     prim::cp_async_wait<0>();
     prim::syncthreads();
@@ -150,7 +174,7 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
     for (int kc = 0; kc < KC; ++kc) prim::ldmatrix_x4(qf[kc], sm + (warp * 16 + (lane & 15)) * SROW + kc * 16 + 8 * (lane >> 4));
     prim::syncthreads();
 
-    // Visible key range of a row i of the segment: [lo(i), hi(i)), both non-decreasing in i.
+    // Visible key range of position i of the segment: [lo(i), hi(i)), both non-decreasing in i.
     const int shift = sg.k_len - sg.q_len;
     auto lo_of = [&](int i) {
         if (a.left < 0) return 0;
@@ -162,15 +186,15 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
         const int64_t x = static_cast<int64_t>(i) + shift + a.right + 1;
         return x < 0 ? 0 : (x > sg.k_len ? sg.k_len : static_cast<int>(x));
     };
-    const int jlo = lo_of(sg.q0), jhi = hi_of(sg.q0 + (nrows > 0 ? nrows : 1) - 1);
+    const int jlo = lo_of(sg.r0 / G), jhi = hi_of((sg.r0 + (nrows > 0 ? nrows : 1) - 1) / G);
     const int ntiles = jhi > jlo ? (jhi - jlo + BN - 1) / BN : 0;
 
     // rows of this lane: r = 0 -> g, r = 1 -> g + 8 (inside the warp's 16)
     int rlo[2], rhi[2];
     for (int r = 0; r < 2; ++r) {
-        const int qi = sg.q0 + warp * 16 + g + 8 * r;
-        rlo[r] = lo_of(qi);
-        rhi[r] = hi_of(qi);
+        const int pos = (sg.r0 + warp * 16 + g + 8 * r) / G;
+        rlo[r] = lo_of(pos);
+        rhi[r] = hi_of(pos);
     }
     float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
     float o[ND][4];
@@ -181,8 +205,8 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
     auto stage_v = [&](int s) { return sm + (2 * s + 1) * BN * SROW; };
     auto prefetch = [&](int tile) {
         const int j0 = jlo + tile * BN, n = jhi - j0 < BN ? jhi - j0 : BN;
-        load_rows<D, DP, SROW>(stage_k(tile & 1), kg + static_cast<int64_t>(j0) * a.kv_rs, a.kv_rs, n, BN);
-        load_rows<D, DP, SROW>(stage_v(tile & 1), vg + static_cast<int64_t>(j0) * a.kv_rs, a.kv_rs, n, BN);
+        load_rows<D, DP, SROW>(stage_k(tile & 1), a.k, BN, [&](int r) -> const uint16_t * { return r < n ? a.k + koff(j0 + r) : nullptr; });
+        load_rows<D, DP, SROW>(stage_v(tile & 1), a.v, BN, [&](int r) -> const uint16_t * { return r < n ? a.v + koff(j0 + r) : nullptr; });
         prim::cp_async_commit();
     };
     if (ntiles > 0) prefetch(0);
@@ -262,16 +286,16 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
         const int row = warp * 16 + g + 8 * r;
         if (row >= nrows) continue;
         const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
-        const int64_t grow = static_cast<int64_t>(sg.q_begin + sg.q0 + row);
-        uint16_t * orow = a.out + grow * a.q_rs + hh * D;
+        uint16_t * orow = a.out + qoff(row);
         for (int n = 0; n < ND; ++n) {
             const uint32_t w = pack<BF16>(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
             *reinterpret_cast<uint32_t *>(orow + n * 8 + 2 * t) = w;
         }
         if (a.lse && t == 0) {
             const float v = l[r] > 0.0f ? (m[r] + log2f(l[r])) * 0.6931471805599453f : -INFINITY;
-            if (a.cu_q) a.lse[static_cast<int64_t>(hh) * a.sq + grow] = v;
-            else a.lse[(static_cast<int64_t>(blockIdx.y) * a.h + hh) * a.sq + sg.q0 + row] = v;
+            const int R = sg.r0 + row, pos = R / G, head = hk * G + R % G;
+            if (a.cu_q) a.lse[static_cast<int64_t>(head) * a.sq + sg.q_begin + pos] = v;
+            else a.lse[(static_cast<int64_t>(blockIdx.y) * a.h + head) * a.sq + pos] = v;
         }
     }
 }

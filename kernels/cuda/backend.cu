@@ -5,6 +5,7 @@
 namespace xemb::cuda {
 
 status attention_supports(const attention_params & p);  // attention.cu
+status attention_kv_supports(const attention_kv_params & p);  // attention.cu
 
 namespace {
 
@@ -43,6 +44,7 @@ constexpr std::array<kernel_row, op_count> rows = {{
     {op_id::sample, &erase_kernel<sample_params, sample>},
     // ---- section attn: attention (issue 6) ----
     {op_id::attention, &erase_kernel<attention_params, attention>},
+    {op_id::attention_with_kv_cache, &erase_kernel<attention_kv_params, attention>},
 }};
 static_assert(rows.size() == op_count, "one CUDA row per op in ops.def");
 static_assert(rows_in_order(rows), "CUDA rows must follow ops.def order");
@@ -68,6 +70,7 @@ status supports(op_id op, const void * params) {
             return make_status(status_code::unsupported, "linear: the CUDA kernels support M < 2^38 (grid.x), received M = " + std::to_string(p.m));
     }
     if (op == op_id::attention) return attention_supports(*static_cast<const attention_params *>(params));
+    if (op == op_id::attention_with_kv_cache) return attention_kv_supports(*static_cast<const attention_kv_params *>(params));
     return status::success();
 }
 

@@ -170,4 +170,164 @@ struct attention_params {
     }
 };
 
+// attention_with_kv_cache: decode / chunked prefill against a KV cache, flash_attn_with_kvcache
+// semantics. q [B, Sq, H, D]; the cache holds cache_seqlens[b] tokens of sequence b:
+//   contiguous: k_cache/v_cache [B, Smax, Hkv, D], token p of b at [b, p];
+//   paged:      k_cache/v_cache [pages, P, Hkv, D] (16 <= P <= 256), block_table [B, max_pages]
+//               i32, token p of b at [block_table[b, p / P], p % P].
+// k_new/v_new [B, Snew, Hkv, D] (optional) are first written IN PLACE into the cache at positions
+// cache_seqlens[b] .. + Snew (the cache tensors are modified by the call), then q attends to the
+// Sk = cache_seqlens[b] + Snew keys of b with the masks of `attention` (causal bottom-right: the Sq
+// queries are the last Sq positions). cache_seqlens and block_table are validated on the host
+// (the TS op passes their values as cache_seqlens_host / block_table_host next to the uploaded
+// tensors): 0 <= seqlen, seqlen + Snew <= capacity (Smax, or max_pages * P), and every page a
+// sequence uses in [0, pages). Outputs: out like q; lse f32 [B, H, Sq] when return_lse.
+struct attention_kv_params {
+    tensor q;              // [B, Sq, H, D], contiguous, f32/f16/bf16
+    tensor k_cache;        // [B, Smax, Hkv, D] or paged [pages, P, Hkv, D], contiguous, dtype of q; WRITTEN when k_new is given
+    tensor v_cache;        // shape and dtype of k_cache; WRITTEN when v_new is given
+    tensor cache_seqlens;  // [B] i32
+    tensor k_new;          // has_new only: [B, Snew, Hkv, D], dtype of q, contiguous
+    tensor v_new;          // shape of k_new
+    tensor block_table;    // paged only: [B, max_pages] i32
+    tensor out;            // [B, Sq, H, D], dtype of q
+    tensor lse;            // return_lse only: [B, H, Sq] f32
+    bool has_new = false, paged = false, return_lse = false;
+    int64_t batch = 0, sq = 0, h = 0, hkv = 0, d = 0;
+    int64_t s_new = 0;
+    int64_t capacity = 0;  // tokens one sequence can hold
+    int64_t page_size = 0, pages = 0, max_pages = 0;
+    int64_t max_sk = 0;    // longest Sk after the append (host values)
+    bool causal = false;
+    double scale = 0;
+    int64_t window_left = -1, window_right = -1;
+    double softcap = 0;
+    std::vector<int64_t> seqlens_host;  // the validated values (CPU kernels use these)
+    std::vector<int64_t> table_host;    // [B * max_pages], paged only
+
+    int64_t right_bound() const { return causal ? 0 : window_right; }
+
+    static status parse(op_id, const op_args & args, attention_kv_params & p) {
+        const char * op = "attention_with_kv_cache";
+        const size_t n = args.inputs.size();
+        if (n < 4 || n > 7)
+            return invalid_arg("attention_with_kv_cache: expected 4 to 7 tensor inputs (q, k_cache, v_cache, cache_seqlens, [k_new, v_new], [block_table]), received " + std::to_string(n));
+        p.has_new = n >= 6;
+        p.paged = n == 5 || n == 7;
+        static const char * const names_nn[] = {"q", "k_cache", "v_cache", "cache_seqlens", "block_table"};
+        static const char * const names_new[] = {"q", "k_cache", "v_cache", "cache_seqlens", "k_new", "v_new", "block_table"};
+        XEMB_RETURN_IF_ERROR(expect_inputs(op, args, n));
+        XEMB_RETURN_IF_ERROR(expect_same_device(op, args, p.has_new ? names_new : names_nn));
+        p.q = args.inputs[0];
+        p.k_cache = args.inputs[1];
+        p.v_cache = args.inputs[2];
+        p.cache_seqlens = args.inputs[3];
+        if (p.has_new) {
+            p.k_new = args.inputs[4];
+            p.v_new = args.inputs[5];
+        }
+        if (p.paged) p.block_table = args.inputs[n - 1];
+        const tensor * fl[] = {&p.q, &p.k_cache, &p.v_cache, &p.k_new, &p.v_new};
+        const char * fln[] = {"q", "k_cache", "v_cache", "k_new", "v_new"};
+        for (int i = 0; i < (p.has_new ? 5 : 3); ++i) {
+            const tensor & t = *fl[i];
+            if (!dtype_is_float(t.type)) return invalid_arg(std::string(op) + ": expected " + fln[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
+            if (t.type != p.q.type) return invalid_arg(std::string(op) + ": expected " + fln[i] + " with the dtype of q (" + dtype_name(p.q.type) + "), received " + dtype_name(t.type));
+            if (!t.is_contiguous()) return invalid_arg(std::string(op) + ": expected " + fln[i] + " contiguous, received strides " + t.strides.str());
+            if (t.rank() != 4) return invalid_arg(std::string(op) + ": expected " + fln[i] + " of rank 4, received " + t.shape.str());
+        }
+        p.batch = p.q.shape[0];
+        p.sq = p.q.shape[1];
+        p.h = p.q.shape[2];
+        p.d = p.q.shape[3];
+        p.hkv = p.k_cache.shape[2];
+        if (!attention_head_dim_ok(p.d)) return invalid_arg(std::string(op) + ": expected head dim D one of 64, 72, 80, 96, 128, 256, received q " + p.q.shape.str());
+        if (!(p.v_cache.shape == p.k_cache.shape)) return invalid_arg(std::string(op) + ": expected v_cache of the shape of k_cache " + p.k_cache.shape.str() + ", received " + p.v_cache.shape.str());
+        if (p.k_cache.shape[3] != p.d) return invalid_arg(std::string(op) + ": expected k_cache with head dim " + std::to_string(p.d) + " (that of q " + p.q.shape.str() + "), received " + p.k_cache.shape.str());
+        if (p.hkv < 1 || p.h < 1 || p.h % p.hkv != 0)
+            return invalid_arg(std::string(op) + ": expected the query heads H (" + std::to_string(p.h) + ") to be a positive multiple of the cache heads Hkv, received k_cache " + p.k_cache.shape.str());
+        if (p.paged) {
+            const tensor & bt = p.block_table;
+            if (bt.type != dtype::i32 || bt.rank() != 2 || bt.shape[0] != p.batch || !bt.is_contiguous())
+                return invalid_arg(std::string(op) + ": expected block_table i32 [" + std::to_string(p.batch) + ", max_pages] contiguous, received " + dtype_name(bt.type) + " " + bt.shape.str());
+            p.pages = p.k_cache.shape[0];
+            p.page_size = p.k_cache.shape[1];
+            p.max_pages = bt.shape[1];
+            if (p.page_size < 16 || p.page_size > 256)
+                return invalid_arg(std::string(op) + ": expected a page size (k_cache dim 1) in [16, 256], received " + std::to_string(p.page_size));
+            p.capacity = p.max_pages * p.page_size;
+        } else {
+            if (p.k_cache.shape[0] != p.batch)
+                return invalid_arg(std::string(op) + ": expected k_cache with batch " + std::to_string(p.batch) + " (that of q " + p.q.shape.str() + "), received " + p.k_cache.shape.str());
+            p.capacity = p.k_cache.shape[1];
+        }
+        if (p.has_new) {
+            if (!(p.v_new.shape == p.k_new.shape)) return invalid_arg(std::string(op) + ": expected v_new of the shape of k_new " + p.k_new.shape.str() + ", received " + p.v_new.shape.str());
+            if (p.k_new.shape[0] != p.batch || p.k_new.shape[2] != p.hkv || p.k_new.shape[3] != p.d)
+                return invalid_arg(std::string(op) + ": expected k_new of shape [" + std::to_string(p.batch) + ", Snew, " + std::to_string(p.hkv) + ", " + std::to_string(p.d) + "], received " + p.k_new.shape.str());
+            p.s_new = p.k_new.shape[1];
+        }
+        const tensor & cs = p.cache_seqlens;
+        if (cs.type != dtype::i32 || cs.rank() != 1 || cs.shape[0] != p.batch || !cs.is_contiguous())
+            return invalid_arg(std::string(op) + ": expected cache_seqlens i32 [" + std::to_string(p.batch) + "], received " + dtype_name(cs.type) + " " + cs.shape.str());
+        std::vector<int64_t> & seq = p.seqlens_host;
+        std::vector<int64_t> & table = p.table_host;
+        XEMB_RETURN_IF_ERROR(get_ints(op, args, "cache_seqlens_host", seq));
+        if (static_cast<int64_t>(seq.size()) != p.batch)
+            return invalid_arg(std::string(op) + ": expected " + std::to_string(p.batch) + " cache_seqlens values, received " + std::to_string(seq.size()));
+        if (p.paged) {
+            XEMB_RETURN_IF_ERROR(get_ints(op, args, "block_table_host", table));
+            if (static_cast<int64_t>(table.size()) != p.batch * p.max_pages)
+                return invalid_arg(std::string(op) + ": expected " + std::to_string(p.batch * p.max_pages) + " block_table values, received " + std::to_string(table.size()));
+        }
+        for (int64_t b = 0; b < p.batch; ++b) {
+            const int64_t s = seq[static_cast<size_t>(b)], sk = s + p.s_new;
+            if (s < 0) return invalid_arg(std::string(op) + ": expected cache_seqlens[" + std::to_string(b) + "] >= 0, received " + std::to_string(s));
+            if (sk > p.capacity)
+                return invalid_arg(std::string(op) + ": cache too small: expected cache_seqlens[" + std::to_string(b) + "] + Snew <= " + std::to_string(p.capacity) +
+                                   " tokens, received " + std::to_string(s) + " + " + std::to_string(p.s_new));
+            if (sk > p.max_sk) p.max_sk = sk;
+            if (p.paged)
+                for (int64_t pg = 0; pg < (sk + p.page_size - 1) / p.page_size; ++pg) {
+                    const int64_t id = table[static_cast<size_t>(b * p.max_pages + pg)];
+                    if (id < 0 || id >= p.pages)
+                        return invalid_arg(std::string(op) + ": expected block_table[" + std::to_string(b) + ", " + std::to_string(pg) + "] in [0, " + std::to_string(p.pages) +
+                                           ") (a page of the sequence's " + std::to_string(sk) + " tokens), received " + std::to_string(id));
+                }
+        }
+        if (p.sq > INT32_MAX / 2 || p.capacity > INT32_MAX / 2 || p.batch * p.sq > INT32_MAX)
+            return invalid_arg(std::string(op) + ": expected fewer than 2^30 tokens, received q " + p.q.shape.str() + ", capacity " + std::to_string(p.capacity));
+        XEMB_RETURN_IF_ERROR(get_bool(op, args, "causal", p.causal, false));
+        XEMB_RETURN_IF_ERROR(get_bool(op, args, "return_lse", p.return_lse, false));
+        p.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+        XEMB_RETURN_IF_ERROR(get_number(op, args, "scale", p.scale, false));
+        if (!std::isfinite(p.scale) || p.scale == 0) return invalid_arg(std::string(op) + ": expected scale finite and non-zero, received " + std::to_string(p.scale));
+        XEMB_RETURN_IF_ERROR(get_number(op, args, "softcap", p.softcap, false));
+        if (!std::isfinite(p.softcap) || p.softcap < 0) return invalid_arg(std::string(op) + ": expected softcap finite and >= 0 (0 = off), received " + std::to_string(p.softcap));
+        XEMB_RETURN_IF_ERROR(get_int(op, args, "window_left", p.window_left, false));
+        XEMB_RETURN_IF_ERROR(get_int(op, args, "window_right", p.window_right, false));
+        if (p.window_left < -1) return invalid_arg(std::string(op) + ": expected window_left >= 0 or -1 (unbounded), received " + std::to_string(p.window_left));
+        if (p.window_right < -1) return invalid_arg(std::string(op) + ": expected window_right >= 0 or -1 (unbounded), received " + std::to_string(p.window_right));
+        p.out.shape = p.q.shape;
+        p.out.type = p.q.type;
+        if (p.return_lse) {
+            p.lse.type = dtype::f32;
+            XEMB_RETURN_IF_ERROR(shape_t::make({p.batch, p.h, p.sq}, p.lse.shape, "lse"));
+        }
+        return status::success();
+    }
+    std::vector<tensor *> outputs() {
+        if (return_lse) return {&out, &lse};
+        return {&out};
+    }
+    // k_cache / v_cache are read (and written in place when has_new): listed as inputs so a
+    // failed producer poisons this op's outputs.
+    std::vector<const tensor *> inputs() const {
+        std::vector<const tensor *> r = {&q, &k_cache, &v_cache, &cache_seqlens};
+        if (has_new) r.insert(r.end(), {&k_new, &v_new});
+        if (paged) r.push_back(&block_table);
+        return r;
+    }
+};
+
 }  // namespace xemb

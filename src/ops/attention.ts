@@ -106,3 +106,86 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     for (const t of owned) t.dispose();
   }
 }
+
+/** Host values of an i32 vector or matrix (flattened), for validation and upload. */
+function hostInts(x: unknown, name: string): number[] {
+  const flat: unknown[] = x instanceof Int32Array ? Array.from(x) : Array.isArray(x) ? (x as unknown[]).flat() : [];
+  if ((!(x instanceof Int32Array) && !Array.isArray(x)) || !flat.every((v) => Number.isSafeInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647)) {
+    throw invalidParameter(name, 'an Int32Array or an array of int32 values', x);
+  }
+  return flat as number[];
+}
+
+export interface KvCacheOptions {
+  /** Tokens already in the cache, per sequence ([B], host values: validated and uploaded). */
+  cacheSeqlens: Int32Array | readonly number[];
+  /** New keys/values [B, Snew, Hkv, D], written into the cache (in place) before attending. */
+  kNew?: Tensor;
+  vNew?: Tensor;
+  /** Paged cache: pages of each sequence, [B][maxPages] (or flattened), host values. */
+  blockTable?: Int32Array | readonly (readonly number[])[] | readonly number[];
+  causal?: boolean;
+  scale?: number;
+  window?: readonly [number, number];
+  softcap?: number;
+  returnLse?: boolean;
+}
+
+/**
+ * Decode / chunked prefill against a KV cache (flash_attn_with_kvcache semantics): q
+ * [B, Sq, H, D]; kCache/vCache [B, Smax, Hkv, D], or paged [pages, P, Hkv, D] (16 <= P <= 256)
+ * with `blockTable`. When kNew/vNew are given they are WRITTEN INTO kCache/vCache (in place, on
+ * the device queue, before the attention reads them) at positions cacheSeqlens[b] ..; q then
+ * attends to cacheSeqlens[b] + Snew keys (causal: bottom-right, the queries are the newest
+ * positions). A cache too small for the append, or a page id out of range, is a KernelError.
+ */
+export function attentionWithKvCache(q: Tensor, kCache: Tensor, vCache: Tensor, opts: KvCacheOptions & { returnLse?: false }): Tensor;
+export function attentionWithKvCache(q: Tensor, kCache: Tensor, vCache: Tensor, opts: KvCacheOptions & { returnLse: true }): { out: Tensor; lse: Tensor };
+export function attentionWithKvCache(q: Tensor, kCache: Tensor, vCache: Tensor, opts: KvCacheOptions): Tensor | { out: Tensor; lse: Tensor } {
+  if (opts === null || typeof opts !== 'object') throw invalidParameter('opts', 'an object', opts);
+  const owned: Tensor[] = [];
+  try {
+    const qs = operand(checkTensor(q, 'q'));
+    if (qs !== q) owned.push(qs);
+    const kc = checkTensor(kCache, 'kCache');
+    const vc = checkTensor(vCache, 'vCache');
+    const seq = hostInts(opts.cacheSeqlens, 'cacheSeqlens');
+    const seqT = Tensor.from(Int32Array.from(seq), { dtype: 'i32', device: qs.device });
+    owned.push(seqT);
+    const inputs = [qs.handle, kc.handle, vc.handle, seqT.handle];
+    const attrs: Record<string, Attr> = { cache_seqlens_host: seq };
+    if ((opts.kNew === undefined) !== (opts.vNew === undefined)) throw invalidParameter(opts.kNew === undefined ? 'kNew' : 'vNew', 'kNew and vNew given together', undefined);
+    if (opts.kNew !== undefined) {
+      const kn = operand(checkTensor(opts.kNew, 'kNew'));
+      if (kn !== opts.kNew) owned.push(kn);
+      const vn = operand(checkTensor(opts.vNew, 'vNew'));
+      if (vn !== opts.vNew) owned.push(vn);
+      inputs.push(kn.handle, vn.handle);
+    }
+    if (opts.blockTable !== undefined) {
+      const bt = hostInts(opts.blockTable, 'blockTable');
+      const b = seq.length;
+      if (b === 0 || bt.length % b !== 0) throw invalidParameter('blockTable', `${b} rows of equal length`, opts.blockTable);
+      const t = Tensor.from(Int32Array.from(bt), { dtype: 'i32', device: qs.device, shape: [b, bt.length / b] });
+      owned.push(t);
+      inputs.push(t.handle);
+      attrs.block_table_host = bt;
+    }
+    if (opts.causal !== undefined) attrs.causal = opts.causal;
+    if (opts.scale !== undefined) attrs.scale = opts.scale;
+    if (opts.softcap !== undefined) attrs.softcap = opts.softcap;
+    if (opts.window !== undefined) {
+      const w = opts.window as unknown;
+      if (!Array.isArray(w) || w.length !== 2 || !w.every((x) => Number.isSafeInteger(x))) throw invalidParameter('window', 'an array [left, right] of integers', w);
+      attrs.window_left = w[0] as number;
+      attrs.window_right = w[1] as number;
+    }
+    if (opts.returnLse !== undefined) attrs.return_lse = opts.returnLse;
+    const outs = binding.runOp('attention_with_kv_cache', inputs, attrs);
+    const out = new Tensor(outs[0]!);
+    if (opts.returnLse) return { out, lse: new Tensor(outs[1]!) };
+    return out;
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}

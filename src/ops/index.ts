@@ -16,12 +16,12 @@ export { gelu, silu, swiglu } from './activation.js';
 export { softmax } from './softmax.js';
 // ---- section data: data movement, decoding/sampling (issue 5) ----
 export { embedding } from './embedding.js';
-export { gather, indexSelect, scatterRows } from './gather.js';
+export { gather, indexSelect, scatterRows, type Indices } from './gather.js';
 export { concat } from './concat.js';
 export { argmax } from './argmax.js';
 export { sample, type SampleOptions } from './sample.js';
 // ---- section attn: attention (issue 6) ----
-export { attention, type AttentionOptions } from './attention.js';
+export { attention, attentionWithKvCache, type AttentionOptions, type KvCacheOptions } from './attention.js';
 
 /** Registry op name -> [TS function name, file stem]. */
 export const OP_NAMES = {
@@ -59,6 +59,7 @@ export const OP_NAMES = {
   sample: ['sample', 'sample'],
   // ---- section attn: attention (issue 6) ----
   attention: ['attention', 'attention'],
+  attention_with_kv_cache: ['attentionWithKvCache', 'attention'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type OpName = keyof typeof OP_NAMES;

@@ -297,4 +297,148 @@ describe('attention', () => {
   });
 });
 
+// ---- attentionWithKvCache ----
+
+interface KvCase {
+  name: string;
+  b: number;
+  sq: number;
+  h: number;
+  hkv: number;
+  d: number;
+  seqlens: number[];
+  sNew: number;
+  /** contiguous capacity, or paged page size */
+  smax?: number;
+  page?: number;
+  pages?: number;
+  causal?: boolean;
+  window?: [number, number];
+  softcap?: number;
+}
+
+const KV_CASES: KvCase[] = [
+  { name: 'decode Sq=1 GQA 4:1 D128, paged P=16, shuffled pages', b: 2, sq: 1, h: 4, hkv: 1, d: 128, seqlens: [37, 70], sNew: 1, page: 16, pages: 12, causal: true },
+  { name: 'chunked prefill Sq=Snew=20 causal, contiguous D64', b: 2, sq: 20, h: 2, hkv: 2, d: 64, seqlens: [0, 45], sNew: 20, smax: 80, causal: true },
+  { name: 'no append, Sq=3 window (8, 0) D80 contiguous', b: 1, sq: 3, h: 2, hkv: 1, d: 80, seqlens: [50], sNew: 0, smax: 64, causal: true, window: [8, 0] },
+  { name: 'paged P=32 softcap 6, append 5 across a page boundary', b: 2, sq: 5, h: 4, hkv: 2, d: 64, seqlens: [30, 0], sNew: 5, page: 32, pages: 5, causal: true, softcap: 6 },
+];
+
+function shuffled(n: number, r: Rng): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = r.int(0, i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+async function runKvCase(c: KvCase, dtype: FloatDType, seed: number): Promise<void> {
+  const devs = backends().filter((d) => d === 'cpu' || dtype !== 'f32');
+  await withScope(async (s) => {
+    const results = new Map<DeviceId, Storage>();
+    for (const dev of devs) {
+      const label = `attentionWithKvCache ${dtype} ${c.name} on ${dev}`;
+      const rowLen = c.hkv * c.d;
+      const paged = c.page !== undefined;
+      const maxPages = paged ? Math.max(...c.seqlens.map((x) => Math.ceil((x + c.sNew) / c.page!))) : 0;
+      const cacheShape = paged ? [c.pages!, c.page!, c.hkv, c.d] : [c.b, c.smax!, c.hkv, c.d];
+      const q = makeInput(s, new Rng(seed), dtype, [c.b, c.sq, c.h, c.d], [], dev, VALS);
+      const kc = makeInput(s, new Rng(seed + 1), dtype, cacheShape, [], dev, VALS);
+      const vc = makeInput(s, new Rng(seed + 2), dtype, cacheShape, [], dev, VALS);
+      const kn = c.sNew ? makeInput(s, new Rng(seed + 3), dtype, [c.b, c.sNew, c.hkv, c.d], [], dev, VALS) : undefined;
+      const vn = c.sNew ? makeInput(s, new Rng(seed + 4), dtype, [c.b, c.sNew, c.hkv, c.d], [], dev, VALS) : undefined;
+      // shuffled page table: sequence b's logical page p is physical page table[b][p]
+      const perm = paged ? shuffled(c.pages!, new Rng(seed + 5)) : [];
+      const table = paged ? c.seqlens.map((_, b) => Array.from({ length: maxPages }, (_, pg) => perm[b * maxPages + pg]!)) : undefined;
+      const slot = (b: number, pos: number) => (paged ? table![b]![Math.floor(pos / c.page!)]! * c.page! + (pos % c.page!) : b * c.smax! + pos);
+      // expected cache after the append, and the keys each sequence attends to (packed)
+      const kAfter = [...(kc.values as number[])];
+      const vAfter = [...(vc.values as number[])];
+      const kAll: number[] = [];
+      const vAll: number[] = [];
+      const segments = [];
+      let kBegin = 0;
+      for (let b = 0; b < c.b; b++) {
+        for (let i = 0; i < c.sNew; i++)
+          for (let x = 0; x < rowLen; x++) {
+            kAfter[slot(b, c.seqlens[b]! + i) * rowLen + x] = (kn!.values as number[])[(b * c.sNew + i) * rowLen + x]!;
+            vAfter[slot(b, c.seqlens[b]! + i) * rowLen + x] = (vn!.values as number[])[(b * c.sNew + i) * rowLen + x]!;
+          }
+        const sk = c.seqlens[b]! + c.sNew;
+        for (let pos = 0; pos < sk; pos++)
+          for (let x = 0; x < rowLen; x++) {
+            kAll.push(kAfter[slot(b, pos) * rowLen + x]!);
+            vAll.push(vAfter[slot(b, pos) * rowLen + x]!);
+          }
+        segments.push({ qBegin: b * c.sq, qLen: c.sq, kBegin, kLen: sk });
+        kBegin += sk;
+      }
+      const prob: AttnProblem = { q: q.values as number[], k: kAll, v: vAll, tq: c.b * c.sq, h: c.h, hkv: c.hkv, d: c.d, segments, causal: c.causal, window: c.window, softcap: c.softcap };
+      const ref = attentionRef(prob);
+      const r = ops.attentionWithKvCache(q.t, kc.t, vc.t, { cacheSeqlens: c.seqlens, kNew: kn?.t, vNew: vn?.t, blockTable: table, causal: c.causal, window: c.window, softcap: c.softcap, returnLse: true });
+      s.keep(r.out);
+      s.keep(r.lse);
+      const raw = (await r.out.data()) as Storage;
+      const got = toNumbers(raw, dtype);
+      if (dtype === 'f32') expectClose(got, ref.out, { nmse: 1e-9, label });
+      else {
+        const budget = 2 * nmse(attentionNaive(prob, dtype).out, ref.out) + EPS;
+        expectClose(got, ref.out, { nmse: budget, label: `${label} (budget ${budget.toExponential(2)})` });
+      }
+      const lseWant = new Float64Array(c.b * c.h * c.sq);
+      for (let hh = 0; hh < c.h; hh++) for (let t = 0; t < c.b * c.sq; t++) lseWant[(Math.floor(t / c.sq) * c.h + hh) * c.sq + (t % c.sq)] = ref.lse[hh * c.b * c.sq + t]!;
+      expectClose(Float64Array.from((await r.lse.data()) as Float32Array), lseWant, { nmse: 1e-9, label: `${label} lse` });
+      // the cache now holds the appended rows, every other slot unchanged (bit-exact)
+      expect(Array.from(toNumbers((await kc.t.data()) as Storage, dtype)), `${label}: k cache after the append`).toEqual(kAfter);
+      expect(Array.from(toNumbers((await vc.t.data()) as Storage, dtype)), `${label}: v cache after the append`).toEqual(vAfter);
+      results.set(dev, raw);
+    }
+    expectBackendsAgree(results, { dtype, nmse: dtype === 'f32' ? 1e-9 : 1e-4, label: c.name });
+  });
+}
+
+describe('attentionWithKvCache', () => {
+  const DTYPES: FloatDType[] = ['f32', 'f16', 'bf16'];
+  describe.each(DTYPES)('%s', (dtype) => {
+    it.each(KV_CASES.map((c, i) => [c.name, i] as const))('%s', async (_n, i) => {
+      await runKvCase(KV_CASES[i]!, dtype, 9900 + 100 * DTYPES.indexOf(dtype) + i);
+    });
+  });
+
+  it('bad input: cache too small, page out of range, bad page size, negative length, mismatched kNew', async () => {
+    await withScope((s) => {
+      for (const dev of backends()) {
+        const dt = dev === 'cpu' ? 'f32' : 'f16';
+        const T = (shape: number[]) => s.keep(Tensor.from(new Array(shape.reduce((x, y) => x * y, 1)).fill(0.5), { shape, dtype: dt, device: dev }));
+        const q = T([2, 1, 2, 64]);
+        const kc = T([2, 10, 1, 64]);
+        const kn = T([2, 1, 1, 64]);
+        const pc = T([4, 16, 1, 64]);
+        const err = (f: () => unknown, pats: RegExp[]) => {
+          let e: unknown;
+          try {
+            f();
+          } catch (x) {
+            e = x;
+          }
+          expect(e).toBeInstanceOf(KernelError);
+          expect((e as KernelError).op).toBe('attention_with_kv_cache');
+          expect((e as KernelError).code).toBe('INVALID_ARGUMENT');
+          for (const p of pats) expect((e as KernelError).message).toMatch(p);
+        };
+        err(() => ops.attentionWithKvCache(q, kc, kc, { cacheSeqlens: [3, 10], kNew: kn, vNew: kn }), [/cache too small/, /cache_seqlens\[1\] \+ Snew <= 10/, /received 10 \+ 1/]);
+        err(() => ops.attentionWithKvCache(q, pc, pc, { cacheSeqlens: [3, 20], blockTable: [[0, 1], [2, 4]] }), [/block_table\[1, 1\] in \[0, 4\)/, /received 4/]);
+        err(() => ops.attentionWithKvCache(q, pc, pc, { cacheSeqlens: [3, 20], blockTable: [[0, 1], [-1, 2]] }), [/block_table\[1, 0\]/, /received -1/]);
+        err(() => ops.attentionWithKvCache(q, pc, pc, { cacheSeqlens: [3, 40], blockTable: [[0, 1], [2, 3]] }), [/cache too small/, /<= 32 tokens/]);
+        err(() => ops.attentionWithKvCache(q, T([4, 8, 1, 64]), T([4, 8, 1, 64]), { cacheSeqlens: [3, 2], blockTable: [[0], [1]] }), [/page size .* in \[16, 256\], received 8/]);
+        err(() => ops.attentionWithKvCache(q, kc, kc, { cacheSeqlens: [-1, 2] }), [/cache_seqlens\[0\] >= 0, received -1/]);
+        err(() => ops.attentionWithKvCache(q, kc, kc, { cacheSeqlens: [1, 2], kNew: T([2, 1, 2, 64]), vNew: T([2, 1, 2, 64]) }), [/k_new of shape \[2, Snew, 1, 64\]/, /received \[2, 1, 2, 64\]/]);
+        err(() => ops.attentionWithKvCache(q, kc, kc, { cacheSeqlens: [1] }), [/cache_seqlens i32 \[2\], received i32 \[1\]/]);
+        err(() => ops.attentionWithKvCache(q, T([2, 10, 3, 64]), T([2, 10, 3, 64]), { cacheSeqlens: [1, 1] }), [/multiple of the cache heads/]);
+      }
+    });
+  });
+});
+
 backendSummary();

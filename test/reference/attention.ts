@@ -86,7 +86,7 @@ function run(p: AttnProblem, logit: (x: number) => number, prob: (x: number) => 
         const acc = new Float64Array(d);
         for (let n = 0; n < keys.length; n++) {
           const vo = ((sg.kBegin + keys[n]!) * hkv + hk) * d;
-          for (let c = 0; c < d; c++) acc[c] += pr[n]! * p.v[vo + c]!;
+          for (let c = 0; c < d; c++) acc[c] = acc[c]! + pr[n]! * p.v[vo + c]!;
         }
         for (let c = 0; c < d; c++) out[(row * h + hh) * d + c] = fin(acc[c]!);
       }
