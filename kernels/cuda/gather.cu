@@ -89,6 +89,8 @@ status gather(const index_params & p, const exec_ctx & ctx) {
     status st;
     if (p.k == index_params::kind::select) {
         const int64_t rows = p.outer * p.n;
+        if (rows == 0)  // nothing to copy, but the indices are still checked (as on the CPU)
+            XEMB_RETURN_IF_ERROR(launch_index_check("index_select", p.index, p.size, bad.ptr, stream_of(ctx)));
         const int w = row_word(p, {p.x.data(), p.out.data()});
         st = with_word_bytes(w, [&](auto tag) {
             using W = decltype(tag);

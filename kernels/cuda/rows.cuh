@@ -49,6 +49,21 @@ __device__ __forceinline__ int64_t load_index(const void * idx, bool is_i64, int
     return is_i64 ? static_cast<const int64_t *>(idx)[i] : static_cast<int64_t>(static_cast<const int32_t *>(idx)[i]);
 }
 
+// Only checks (for launches that would otherwise read no index, e.g. an empty outer extent).
+template <class I>
+__global__ void index_check_kernel(const I * idx, int64_t n, int64_t size, int64_t * bad) {
+    grid_stride(n, [&](int64_t i) {
+        const int64_t v = idx[i];
+        if (v < 0 || v >= size) prim::atomic_min(bad, i);
+    });
+}
+
+inline status launch_index_check(const char * op, const tensor & index, int64_t size, int64_t * bad, cudaStream_t stream) {
+    const int64_t n = index.numel();
+    if (index.type == dtype::i64) return launch(op, index_check_kernel<int64_t>, grid_for(n, 256), dim3(256), 0, stream, index.ptr<int64_t>(), n, size, bad);
+    return launch(op, index_check_kernel<int32_t>, grid_for(n, 256), dim3(256), 0, stream, index.ptr<int32_t>(), n, size, bad);
+}
+
 struct bad_slot {
     storage_ptr store;
     int64_t * ptr = nullptr;

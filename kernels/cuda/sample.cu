@@ -4,7 +4,7 @@
 // re-read each time (they stay in L2): max key; top-k threshold = 4 radix passes over 8-bit
 // digits of the keys with shared-memory count histograms; top-p = the total fixed-point mass q,
 // then 4 radix passes with count + mass histograms (u64 atomics: integer sums, so the thread
-// order cannot change the result); then the Gumbel-max draw over the survivors, reduced by
+// order cannot change the result; lanes of a warp that share a bin add once, warp-reduced); then the Gumbel-max draw over the survivors, reduced by
 // (score, lower index). A row with nothing to draw reports itself through an int64 slot that the
 // host reads back after the launch (one stream sync), as the index checks do.
 #include "../../native/sampling.h"
@@ -14,6 +14,12 @@
 namespace xemb::cuda {
 
 namespace {
+
+__device__ __forceinline__ uint32_t popcount32(uint32_t m) {
+    m = m - ((m >> 1) & 0x55555555u);
+    m = (m & 0x33333333u) + ((m >> 2) & 0x33333333u);
+    return (((m + (m >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
 
 struct sample_args {
     float temperature;  // 1 for greedy (z = the logit itself)
@@ -136,13 +142,38 @@ __global__ void sample_kernel(const T * logits, int64_t * out, int64_t V, sample
                 hmass[b] = uint64_t(0);
             }
             prim::syncthreads();
-            for (int64_t i = tid; i < V; i += nthreads) {
-                const uint32_t k = key_at(i);
-                if (k < lo || (static_cast<uint64_t>(k ^ prefix) >> (shift + 8)) != 0) continue;
-                const uint32_t bin = (k >> shift) & 255u;
-                prim::atomic_add(prim::raw(hcount) + bin, 1u);
-                const uint64_t w = cut.by_mass ? sample_q(sample_s(sample_key_value(k), m)) : uint64_t(1);
-                if (w) prim::atomic_add(prim::raw(hmass) + bin, w);
+            // whole warps walk the row together so that lanes sharing the first active lane's bin
+            // (most of them: in the top digits nearly all keys share a few bins) add once per warp
+            for (int64_t base = 0; base < V; base += nthreads) {
+                const int64_t i = base + tid;
+                bool in = false;
+                uint32_t bin = 0;
+                uint64_t w = 0;
+                if (i < V) {
+                    const uint32_t k = key_at(i);
+                    in = k >= lo && (static_cast<uint64_t>(k ^ prefix) >> (shift + 8)) == 0;
+                    if (in) {
+                        bin = (k >> shift) & 255u;
+                        w = cut.by_mass ? sample_q(sample_s(sample_key_value(k), m)) : uint64_t(1);
+                    }
+                }
+                const unsigned active = prim::ballot_sync(0xffffffffu, in);
+                if (active == 0) continue;
+                int leader = 0;
+                while (!((active >> leader) & 1u)) ++leader;
+                const uint32_t lead_bin = prim::shfl_sync(0xffffffffu, bin, leader);
+                const bool same = in && bin == lead_bin;
+                const unsigned same_mask = prim::ballot_sync(0xffffffffu, same);
+                uint64_t ws = same ? w : uint64_t(0);
+                for (int off = 16; off > 0; off >>= 1) ws += prim::shfl_xor_sync(0xffffffffu, ws, off);
+                if (static_cast<int>(lane) == leader) {
+                    prim::atomic_add(prim::raw(hcount) + lead_bin, popcount32(same_mask));
+                    if (ws) prim::atomic_add(prim::raw(hmass) + lead_bin, ws);
+                }
+                if (in && !same) {
+                    prim::atomic_add(prim::raw(hcount) + bin, 1u);
+                    if (w) prim::atomic_add(prim::raw(hmass) + bin, w);
+                }
             }
             prim::syncthreads();
             if (tid == 0) {

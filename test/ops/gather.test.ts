@@ -186,6 +186,9 @@ describe('out-of-range indices', () => {
           const src = s.keep(Tensor.from([1, 2, 3, 4, 5, 6, 7, 8], { shape: [2, 4], device: dev }));
           await expectRunFailure(dev, s.keep(ops.scatterRows(x, s.keep(idx([1, 7], it, dev)), src)), 'scatter_rows', [/received 7 at index\[1\]/]);
         }
+        // nothing to copy (no outer rows), the index is still checked
+        const empty = s.keep(Tensor.from([], { shape: [0, 4], device: dev }));
+        await expectRunFailure(dev, s.keep(ops.indexSelect(empty, 1, s.keep(idx([1, 4], 'i64', dev)))), 'index_select', [/received 4 at index\[1\]/]);
         const ok = s.keep(ops.indexSelect(x, 1, s.keep(idx([3], 'i32', dev))));
         expect(Array.from((await ok.toArray()) as Float32Array)).toEqual([3, 7, 11]);
       }
