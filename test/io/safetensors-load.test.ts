@@ -21,6 +21,7 @@ import {
   tensorStats,
   type DeviceId,
 } from '../../src/index.js';
+import { binding } from '../../src/binding.js';
 import { FileMapping } from '../../src/io/mapping.js';
 import { uploadTuning } from '../../src/io/safetensors/reader.js';
 import { backends } from '../harness/backends.js';
@@ -277,5 +278,11 @@ describe.each(UPLOAD_DEVICES)('uploads to %s through the staging pipeline', (dev
     tensor.dispose();
     fm.release();
     expect(() => fm.tensor(8, 'u8', [1])).toThrow(/release/);
+  });
+
+  it('h2dBandwidth (the GPU kit\'s ceiling for uploads) measures a positive rate and rejects bad sizes', async () => {
+    expect(await binding.h2dBandwidth(device, 1 << 20, 2)).toBeGreaterThan(0);
+    expect(() => binding.h2dBandwidth(device, 0, 2)).toThrow(RangeError);
+    expect(() => binding.h2dBandwidth(device, 1024, 0)).toThrow(RangeError);
   });
 });
