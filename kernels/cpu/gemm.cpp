@@ -122,9 +122,10 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
     const int64_t mt = (M + mc - 1) / mc;
     const int64_t np = (N + nr - 1) / nr;
     const int threads = pool.size();
-    // enough tasks for dynamic balance; runs of panels short enough that a task's C tile (half
+    // ~8 tasks per thread, so that a thread the OS preempts (other processes on the machine)
+    // holds up little of the call; runs of panels short enough that a task's C tile (half
     // outputs accumulate in an f32 buffer) stays in L2
-    int64_t nt = std::min<int64_t>(np, std::max<int64_t>(1, (4 * threads + mt - 1) / mt));
+    int64_t nt = std::min<int64_t>(np, std::max<int64_t>(1, (8 * threads + mt - 1) / mt));
     int64_t ppt = std::min<int64_t>((np + nt - 1) / nt, std::max<int64_t>(1, 1024 / nr));
     nt = (np + ppt - 1) / ppt;
     const int64_t tasks = mt * nt;
