@@ -1,4 +1,5 @@
-// npm run bench -- <stem|op|all> [...] [--device cpu|cuda] [--quick] [--json out.json]
+// npm run bench -- <stem|op|all> [...] [--device cpu|cuda] [--quick] [--peers] [--json out.json]
+// --peers: bench files with a custom part also run their external peers (e.g. PyTorch CPU).
 // A name is a bench file stem (bench/ops/ or bench/io/<stem>.bench.ts), a registry op (runs that op's cases
 // from its stem's file), or `all`.
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,15 @@ interface BenchModule {
   custom?: CustomBench;
 }
 
-const usage = 'usage: npm run bench -- <stem|op|all> [...] [--device cpu|cuda] [--quick] [--json out.json]';
+const usage = 'usage: npm run bench -- <stem|op|all> [...] [--device cpu|cuda] [--quick] [--peers] [--json out.json]';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { device: { type: 'string', default: 'cpu' }, quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    device: { type: 'string', default: 'cpu' },
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    peers: { type: 'boolean', default: false },
+  },
 });
 
 // op benches in ops/, everything else (safetensors loading, ...) in io/
@@ -77,7 +83,7 @@ if (cases.length) {
 }
 for (const { stem, bench } of customs) {
   log(`running ${stem}`);
-  const out = await bench.run({ device, quick: values.quick, header });
+  const out = await bench.run({ device, quick: values.quick, header, peers: values.peers });
   report.custom[stem] = out.data;
   console.log(`### ${stem}\n\n${out.markdown}\n`);
 }
