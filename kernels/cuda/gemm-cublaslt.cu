@@ -229,6 +229,9 @@ status cublaslt_linear(const linear_params & p, const exec_ctx & ctx, bool force
         std::lock_guard<std::mutex> lk(mu);
         algos[key] = entry;
     }
+    if (!entry.found && forced)
+        return make_status(status_code::unsupported, "linear: XEMB_GEMM=cublaslt but cuBLASLt has no algorithm for M=" + std::to_string(p.m) + ", N=" +
+                                                         std::to_string(p.n) + ", K=" + std::to_string(p.k) + " at these alignments");
     if (!entry.found) return status::success();  // no algorithm: our kernel runs instead
 
     storage_ptr workspace;

@@ -17,8 +17,9 @@ gemm_mode gemm_mode_from_env();
 // Runs p on cuBLASLt when the library is loaded and accepts the problem: ran = true and the
 // status of the enqueue. ran = false (status success) when it cannot (no library, dtypes it is
 // not given, no algorithm for these shapes and alignments): the caller runs its own kernel.
-// forced (XEMB_GEMM=cublaslt): a missing library is an error naming why, so that a benchmark
-// never times our kernel under cuBLASLt's name.
+// forced (XEMB_GEMM=cublaslt): a missing library or no algorithm is an error naming why, so
+// that a benchmark never times our kernel under cuBLASLt's name (dtype mixes cuBLASLt is not
+// given still run our kernels).
 status cublaslt_linear(const linear_params & p, const exec_ctx & ctx, bool forced, bool & ran);
 
 }  // namespace xemb::cuda

@@ -2,8 +2,8 @@
 // w [N, K], bias [N], f32 accumulation, one rounding to x's dtype. What runs:
 //   x, w both f16 or both bf16 (bias any float dtype):
 //     cuBLASLt (gemm-cublaslt.cu) when XEMB_GEMM=cublaslt, or XEMB_GEMM=auto (default) and M > 8,
-//       provided the library is present (XEMB_GEMM=cublaslt without it: an error at run time)
-//       and takes the problem (bias dtype = x dtype, K > 0, an algorithm exists);
+//       provided the library is present and has an algorithm (XEMB_GEMM=cublaslt without
+//       either: an error at run time) and the problem suits it (bias dtype = x dtype, K > 0);
 //     otherwise M <= 8: warp-per-column GEMV (gemm-gemv.cuh), 16-byte loads when K % 8 == 0 and
 //       x, w are 16-byte aligned, else element loads;
 //     otherwise the tensor-core GEMM (gemm-tc.cuh), cp.async pipeline under the same condition,
