@@ -39,6 +39,12 @@ struct attn_args {
     float scale_cap;        // scale / softcap
     float cap_log2;         // softcap * log2(e); 0 = softcap off
     int left, right;        // window bounds, -1 = unbounded (right = 0 under causal)
+    // split-KV (flash-decoding, KV cache path only): block x = row tile * splits + split; each
+    // split writes its normalised partial output and lse for row ((b Sq + pos) H + head) to
+    // ws_o [splits, rows, D] / ws_lse [splits, rows]; attention_combine_kernel merges them.
+    int splits;
+    float * ws_o;
+    float * ws_lse;
 };
 
 namespace attn {
@@ -149,7 +155,7 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
         sg.k_len = a.seqlens ? a.seqlens[b] + a.s_new : a.sk;
         sg.k_off = a.pages ? 0 : b * a.kv_bs;
         sg.pages = a.pages ? a.pages + static_cast<int64_t>(b) * a.max_pages : nullptr;
-        sg.r0 = static_cast<int>(blockIdx.x) * BM;
+        sg.r0 = static_cast<int>(blockIdx.x) / a.splits * BM;
     }
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
@@ -188,6 +194,14 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
     };
     const int jlo = lo_of(sg.r0 / G), jhi = hi_of((sg.r0 + (nrows > 0 ? nrows : 1) - 1) / G);
     const int ntiles = jhi > jlo ? (jhi - jlo + BN - 1) / BN : 0;
+    // this block's share of the key tiles (all of them unless split-KV)
+    int t_begin = 0, t_end = ntiles;
+    const int split = static_cast<int>(blockIdx.x) % a.splits;
+    if (a.splits > 1) {
+        const int chunk = (ntiles + a.splits - 1) / a.splits;
+        t_begin = split * chunk < ntiles ? split * chunk : ntiles;
+        t_end = t_begin + chunk < ntiles ? t_begin + chunk : ntiles;
+    }
 
     // rows of this lane: r = 0 -> g, r = 1 -> g + 8 (inside the warp's 16)
     int rlo[2], rhi[2];
@@ -209,10 +223,10 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
         load_rows<D, DP, SROW>(stage_v(tile & 1), a.v, BN, [&](int r) -> const uint16_t * { return r < n ? a.v + koff(j0 + r) : nullptr; });
         prim::cp_async_commit();
     };
-    if (ntiles > 0) prefetch(0);
+    if (t_begin < t_end) prefetch(t_begin);
 
-    for (int tile = 0; tile < ntiles; ++tile) {
-        if (tile + 1 < ntiles) {
+    for (int tile = t_begin; tile < t_end; ++tile) {
+        if (tile + 1 < t_end) {
             prefetch(tile + 1);
             prim::cp_async_wait<1>();
         } else {
@@ -286,6 +300,18 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
         const int row = warp * 16 + g + 8 * r;
         if (row >= nrows) continue;
         const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+        if (a.splits > 1) {
+            const int R = sg.r0 + row, head = hk * G + R % G;
+            const int64_t gr = (static_cast<int64_t>(blockIdx.y) * a.sq + R / G) * a.h + head;
+            const int64_t rows_all = static_cast<int64_t>(a.batch) * a.sq * a.h;
+            float * wo = a.ws_o + (split * rows_all + gr) * D;
+            for (int n = 0; n < ND; ++n) {
+                wo[n * 8 + 2 * t] = o[n][2 * r] * inv;
+                wo[n * 8 + 2 * t + 1] = o[n][2 * r + 1] * inv;
+            }
+            if (t == 0) a.ws_lse[split * rows_all + gr] = l[r] > 0.0f ? (m[r] + log2f(l[r])) * 0.6931471805599453f : -INFINITY;
+            continue;
+        }
         uint16_t * orow = a.out + qoff(row);
         for (int n = 0; n < ND; ++n) {
             const uint32_t w = pack<BF16>(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
@@ -298,6 +324,33 @@ __global__ void __launch_bounds__(attn::THREADS) attention_prefill_kernel(attn_a
             else a.lse[(static_cast<int64_t>(blockIdx.y) * a.h + head) * a.sq + pos] = v;
         }
     }
+}
+
+// Merges split-KV partials (flash-decoding): for row r, lse = log sum_s exp(lse_s) and
+// out = sum_s exp(lse_s - lse) o_s; rows no split saw a key give 0 / -inf. out [B, Sq, H, D]
+// (row r = (b Sq + pos) H + head is also its row in out), lse [B, H, Sq].
+template <bool BF16>
+__global__ void attention_combine_kernel(attn_args a, int d) {
+    const int64_t rows = static_cast<int64_t>(a.batch) * a.sq * a.h;
+    grid_stride(rows * d, [&](int64_t i) {
+        const int64_t r = i / d;
+        const int c = static_cast<int>(i - r * d);
+        float mx = -INFINITY;
+        for (int s = 0; s < a.splits; ++s) mx = fmaxf(mx, a.ws_lse[s * rows + r]);
+        float num = 0.0f, den = 0.0f;
+        if (mx != -INFINITY)
+            for (int s = 0; s < a.splits; ++s) {
+                const float w = expf(a.ws_lse[s * rows + r] - mx);
+                den += w;
+                num += w * a.ws_o[(s * rows + r) * d + c];
+            }
+        const float v = den > 0.0f ? num / den : 0.0f;
+        a.out[r * d + c] = BF16 ? from_f32<bf16_t>(v).bits : from_f32<f16_t>(v).bits;
+        if (c == 0 && a.lse) {
+            const int64_t head = r % a.h, bp = r / a.h, b = bp / a.sq, pos = bp % a.sq;
+            a.lse[(b * a.h + head) * a.sq + pos] = den > 0.0f ? mx + logf(den) : -INFINITY;
+        }
+    });
 }
 
 }  // namespace xemb::cuda

@@ -8,7 +8,9 @@
 // boundaries, so no host copy of cu_seqlens and no max-seqlen argument is needed.
 // attention_with_kv_cache: an append kernel writes k_new/v_new into the (contiguous or paged)
 // cache, then the same prefill kernel reads K/V through the page table with per-sequence lengths
-// (grid (ceil(Sq G / 64), B, Hkv); decode puts the G heads of a group on the MMA rows).
+// (grid (ceil(Sq G / 64) x splits, B, Hkv); decode puts the G heads of a group on the MMA rows,
+// and split-KV (flash-decoding) spreads a long context over `splits` blocks per KV head whose
+// partial outputs attention_combine_kernel merges by their LSEs).
 // Reference: FlashAttention-2 (arXiv 2307.08691), flash_attn_with_kvcache.
 #include <cmath>
 
@@ -87,6 +89,7 @@ status attention(const attention_params & p, const exec_ctx & ctx) {
     a.q_rs = p.h * p.d;
     a.kv_rs = p.hkv * p.d;
     a.kv_bs = p.sk * a.kv_rs;
+    a.splits = 1;
     a.h = static_cast<int>(p.h);
     a.group = static_cast<int>(p.h / p.hkv);
     a.batch = static_cast<int>(p.batch);
@@ -141,8 +144,17 @@ status attention(const attention_kv_params & p, const exec_ctx & ctx) {
     a.left = static_cast<int>(p.window_left < INT32_MAX ? p.window_left : INT32_MAX);
     const int64_t right = p.right_bound();
     a.right = static_cast<int>(right < INT32_MAX ? right : INT32_MAX);
-    const dim3 grid(static_cast<unsigned>((p.sq * a.group + attn::BM - 1) / attn::BM), static_cast<unsigned>(p.batch), static_cast<unsigned>(p.hkv));
-    return p.q.type == dtype::bf16 ? dispatch<true>(p.d, a, grid, ctx) : dispatch<false>(p.d, a, grid, ctx);
+    a.splits = static_cast<int>(p.num_splits);
+    a.ws_o = p.num_splits > 1 ? p.ws_o.ptr<float>() : nullptr;
+    a.ws_lse = p.num_splits > 1 ? p.ws_lse.ptr<float>() : nullptr;
+    const dim3 grid(static_cast<unsigned>((p.sq * a.group + attn::BM - 1) / attn::BM * a.splits), static_cast<unsigned>(p.batch), static_cast<unsigned>(p.hkv));
+    const bool bf = p.q.type == dtype::bf16;
+    XEMB_RETURN_IF_ERROR(bf ? dispatch<true>(p.d, a, grid, ctx) : dispatch<false>(p.d, a, grid, ctx));
+    if (a.splits == 1) return status::success();
+    const int64_t n = p.batch * p.sq * p.h * p.d;
+    const int d = static_cast<int>(p.d);
+    return bf ? launch("attention_combine", attention_combine_kernel<true>, grid_for(n, 256), dim3(256), 0, stream_of(ctx), a, d)
+              : launch("attention_combine", attention_combine_kernel<false>, grid_for(n, 256), dim3(256), 0, stream_of(ctx), a, d);
 }
 
 }  // namespace xemb::cuda

@@ -192,6 +192,10 @@ struct attention_kv_params {
     tensor block_table;    // paged only: [B, max_pages] i32
     tensor out;            // [B, Sq, H, D], dtype of q
     tensor lse;            // return_lse only: [B, H, Sq] f32
+    // split-KV workspace (num_splits > 1; extra outputs the TS op disposes at once): partial
+    // outputs [splits, B*Sq*H, D] and their lse [splits, B*Sq*H], f32. CPU kernels ignore them.
+    tensor ws_o, ws_lse;
+    int64_t num_splits = 1;
     bool has_new = false, paged = false, return_lse = false;
     int64_t batch = 0, sq = 0, h = 0, hkv = 0, d = 0;
     int64_t s_new = 0;
@@ -308,17 +312,43 @@ struct attention_kv_params {
         XEMB_RETURN_IF_ERROR(get_int(op, args, "window_right", p.window_right, false));
         if (p.window_left < -1) return invalid_arg(std::string(op) + ": expected window_left >= 0 or -1 (unbounded), received " + std::to_string(p.window_left));
         if (p.window_right < -1) return invalid_arg(std::string(op) + ": expected window_right >= 0 or -1 (unbounded), received " + std::to_string(p.window_right));
+        // Split the keys when one row tile holds all query rows of a KV head (decode) and
+        // batch x Hkv alone cannot fill a GPU: ~128 blocks, >= 256 keys per split.
+        int64_t want = 0;
+        XEMB_RETURN_IF_ERROR(get_int(op, args, "num_splits", want, false));
+        if (want < 0 || want > 128) return invalid_arg(std::string(op) + ": expected num_splits in [0, 128] (0 = automatic), received " + std::to_string(want));
+        if (want == 0) {
+            p.num_splits = 1;
+            if (p.sq * (p.h / p.hkv) <= 64 && p.max_sk >= 1024) {
+                const int64_t blocks = p.batch * p.hkv, by_len = p.max_sk / 256;
+                int64_t s = (128 + blocks - 1) / blocks;
+                if (s > by_len) s = by_len;
+                if (s > 64) s = 64;
+                p.num_splits = s < 1 ? 1 : s;
+            }
+        } else {
+            p.num_splits = want;
+        }
+        if (p.num_splits > 1 && p.sq * (p.h / p.hkv) > 64)
+            return invalid_arg(std::string(op) + ": expected num_splits 0 or 1 when Sq x (H / Hkv) > 64 (split-KV is for decode), received " + std::to_string(want));
         p.out.shape = p.q.shape;
         p.out.type = p.q.type;
         if (p.return_lse) {
             p.lse.type = dtype::f32;
             XEMB_RETURN_IF_ERROR(shape_t::make({p.batch, p.h, p.sq}, p.lse.shape, "lse"));
         }
+        if (p.num_splits > 1) {
+            p.ws_o.type = p.ws_lse.type = dtype::f32;
+            XEMB_RETURN_IF_ERROR(shape_t::make({p.num_splits, p.batch * p.sq * p.h, p.d}, p.ws_o.shape, "workspace"));
+            XEMB_RETURN_IF_ERROR(shape_t::make({p.num_splits, p.batch * p.sq * p.h}, p.ws_lse.shape, "workspace"));
+        }
         return status::success();
     }
     std::vector<tensor *> outputs() {
-        if (return_lse) return {&out, &lse};
-        return {&out};
+        std::vector<tensor *> r = {&out};
+        if (return_lse) r.push_back(&lse);
+        if (num_splits > 1) r.insert(r.end(), {&ws_o, &ws_lse});
+        return r;
     }
     // k_cache / v_cache are read (and written in place when has_new): listed as inputs so a
     // failed producer poisons this op's outputs.

@@ -129,6 +129,8 @@ export interface KvCacheOptions {
   window?: readonly [number, number];
   softcap?: number;
   returnLse?: boolean;
+  /** Split-KV blocks per KV head on CUDA (flash-decoding); 0 or absent = automatic. */
+  numSplits?: number;
 }
 
 /**
@@ -181,7 +183,11 @@ export function attentionWithKvCache(q: Tensor, kCache: Tensor, vCache: Tensor, 
       attrs.window_right = w[1] as number;
     }
     if (opts.returnLse !== undefined) attrs.return_lse = opts.returnLse;
+    if (opts.numSplits !== undefined) attrs.num_splits = opts.numSplits;
     const outs = binding.runOp('attention_with_kv_cache', inputs, attrs);
+    // outputs past out (and lse) are the split-KV workspace: the queued kernels keep it alive
+    const keep = opts.returnLse ? 2 : 1;
+    for (const w of outs.slice(keep)) w.dispose();
     const out = new Tensor(outs[0]!);
     if (opts.returnLse) return { out, lse: new Tensor(outs[1]!) };
     return out;

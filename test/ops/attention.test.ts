@@ -315,12 +315,16 @@ interface KvCase {
   causal?: boolean;
   window?: [number, number];
   softcap?: number;
+  /** split-KV blocks per KV head on CUDA (flash-decoding) */
+  numSplits?: number;
 }
 
 const KV_CASES: KvCase[] = [
   { name: 'decode Sq=1 GQA 4:1 D128, paged P=16, shuffled pages', b: 2, sq: 1, h: 4, hkv: 1, d: 128, seqlens: [37, 70], sNew: 1, page: 16, pages: 12, causal: true },
   { name: 'chunked prefill Sq=Snew=20 causal, contiguous D64', b: 2, sq: 20, h: 2, hkv: 2, d: 64, seqlens: [0, 45], sNew: 20, smax: 80, causal: true },
   { name: 'no append, Sq=3 window (8, 0) D80 contiguous', b: 1, sq: 3, h: 2, hkv: 1, d: 80, seqlens: [50], sNew: 0, smax: 64, causal: true, window: [8, 0] },
+  { name: 'split-KV decode (3 splits) MQA 8:1 D64, contiguous', b: 2, sq: 1, h: 8, hkv: 1, d: 64, seqlens: [150, 99], sNew: 1, smax: 160, causal: true, numSplits: 3 },
+  { name: 'split-KV decode (5 splits, some without keys) GQA 2:1 D128 paged P=16', b: 1, sq: 2, h: 4, hkv: 2, d: 128, seqlens: [60], sNew: 2, page: 16, pages: 6, causal: true, numSplits: 5 },
   { name: 'paged P=32 softcap 6, append 5 across a page boundary', b: 2, sq: 5, h: 4, hkv: 2, d: 64, seqlens: [30, 0], sNew: 5, page: 32, pages: 5, causal: true, softcap: 6 },
 ];
 
@@ -376,7 +380,7 @@ async function runKvCase(c: KvCase, dtype: FloatDType, seed: number): Promise<vo
       }
       const prob: AttnProblem = { q: q.values as number[], k: kAll, v: vAll, tq: c.b * c.sq, h: c.h, hkv: c.hkv, d: c.d, segments, causal: c.causal, window: c.window, softcap: c.softcap };
       const ref = attentionRef(prob);
-      const r = ops.attentionWithKvCache(q.t, kc.t, vc.t, { cacheSeqlens: c.seqlens, kNew: kn?.t, vNew: vn?.t, blockTable: table, causal: c.causal, window: c.window, softcap: c.softcap, returnLse: true });
+      const r = ops.attentionWithKvCache(q.t, kc.t, vc.t, { cacheSeqlens: c.seqlens, kNew: kn?.t, vNew: vn?.t, blockTable: table, causal: c.causal, window: c.window, softcap: c.softcap, numSplits: c.numSplits, returnLse: true });
       s.keep(r.out);
       s.keep(r.lse);
       const raw = (await r.out.data()) as Storage;
