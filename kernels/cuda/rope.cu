@@ -1,4 +1,5 @@
-// rope (apply), rope_cos_sin and vision_rope_cos_sin on CUDA, one thread per rotated pair.
+// rope (apply), rope_cos_sin and vision_rope_cos_sin on CUDA: apply with one block per row of x
+// (threads over the rotated pairs), the tables with one thread per (position, frequency).
 // apply: out[j] = x[j] cos[j] - x[j+D/2] sin[j], out[j+D/2] = x[j+D/2] cos[j+D/2] + x[j] sin[j+D/2]
 // with every product and the sum rounded to x's dtype when cos has that dtype (HF text path),
 // else f32 with one final rounding (HF vision path); _rn intrinsics stop nvcc from fusing them.
@@ -22,22 +23,26 @@ struct apply_args {
     bool cos_batched;
 };
 
-__global__ void apply_kernel(apply_args a, int64_t pairs) {
+// blocks stride over the rows of x ([rows, D]); the threads of a block over the D/2 pairs of a
+// row, so consecutive lanes touch consecutive elements and the row -> table row index is
+// computed once per row, not per element
+__global__ void apply_kernel(apply_args a, int64_t rows) {
     const int64_t half = a.dim / 2;
-    grid_stride(pairs, [&](int64_t i) {
-        const int64_t r = i / half, j = i - r * half;  // row of x, pair index
+    const dtype t = a.tr;
+    for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
         const int64_t bs = r / a.heads;
         const int64_t trow = a.cos_batched ? bs : bs % a.seq;
         const int64_t xo = r * a.dim, to = trow * a.dim;
-        const float x1 = nn::ld(a.x, a.tx, xo + j), x2 = nn::ld(a.x, a.tx, xo + j + half);
-        const float c1 = nn::ld(a.cos, a.tc, to + j), c2 = nn::ld(a.cos, a.tc, to + j + half);
-        const float s1 = nn::ld(a.sin, a.tc, to + j), s2 = nn::ld(a.sin, a.tc, to + j + half);
-        const dtype t = a.tr;
-        const float lo = nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x1, c1)), nn::rnd(t, __fmul_rn(-x2, s1))));
-        const float hi = nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x2, c2)), nn::rnd(t, __fmul_rn(x1, s2))));
-        nn::st(a.out, a.tx, xo + j, lo);
-        nn::st(a.out, a.tx, xo + j + half, hi);
-    });
+        for (int64_t j = threadIdx.x; j < half; j += blockDim.x) {
+            const float x1 = nn::ld(a.x, a.tx, xo + j), x2 = nn::ld(a.x, a.tx, xo + j + half);
+            const float c1 = nn::ld(a.cos, a.tc, to + j), c2 = nn::ld(a.cos, a.tc, to + j + half);
+            const float s1 = nn::ld(a.sin, a.tc, to + j), s2 = nn::ld(a.sin, a.tc, to + j + half);
+            const float lo = nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x1, c1)), nn::rnd(t, __fmul_rn(-x2, s1))));
+            const float hi = nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x2, c2)), nn::rnd(t, __fmul_rn(x1, s2))));
+            nn::st(a.out, a.tx, xo + j, lo);
+            nn::st(a.out, a.tx, xo + j + half, hi);
+        }
+    }
 }
 
 struct table_args {
@@ -81,10 +86,11 @@ __global__ void table_kernel(table_args a, int64_t n) {
 
 status rope(const rope_params & p, const exec_ctx & ctx) {
     if (p.kind == rope_kind::apply) {
-        const int64_t pairs = p.x.numel() / 2;
+        const int64_t rows = p.batch * p.seq * p.heads;
         const dtype tr = p.cos.type == p.x.type ? p.x.type : dtype::f32;
         apply_args a{p.x.data(), p.cos.data(), p.sin.data(), p.out.data(), p.x.type, p.cos.type, tr, p.seq, p.heads, p.dim, p.cos_batched};
-        return launch("rope", apply_kernel, grid_for(pairs, 256), dim3(256), 0, stream_of(ctx), a, pairs);
+        if (rows == 0 || p.dim == 0) return status::success();
+        return launch("rope", apply_kernel, grid_for(rows, 1), dim3(nn::row_threads(p.dim / 2)), 0, stream_of(ctx), a, rows);
     }
     table_args a{p.positions.data(), p.positions.type == dtype::i64, p.out.data(), p.out_sin.data(), p.out.type, p.seq, p.dim, p.theta,
                  p.kind == rope_kind::vision_table, {}};
