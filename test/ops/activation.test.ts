@@ -8,6 +8,7 @@ import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, nmse, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
+import { nmseOf, runAtIsa, usableIsas } from '../harness/nn-isa.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
@@ -227,6 +228,29 @@ describe('bad input', () => {
       expect(() => ops.swiglu(x, 2 as unknown as Tensor)).toThrowError(/for up but received number 2/);
       expect(() => ops.silu({} as Tensor)).toThrowError(/for x/);
     });
+  });
+});
+
+describe('CPU instruction sets', () => {
+  // the per-ISA row loops (generic, AVX2, AVX-512) in child processes with XEMB_CPU_ISA: identical
+  // where the result is rounding-defined (budget 0), else within f32 reassociation / FMA error
+  it(`${usableIsas().join(', ')} agree`, () => {
+    const body = `const x = ops.randomUniform([7, 1000], { seed: 1, low: -12, high: 12 });
+const xb = ops.cast(x, 'bf16');
+out.silu = Array.from(await ops.silu(x).toArray());
+out.gelu = Array.from(await ops.gelu(x).toArray());
+out.geluTanh = Array.from(await ops.gelu(xb, 'tanh').toArray());
+out.swiglu = Array.from(await ops.swiglu(xb, ops.cast(ops.randomNormal([7, 1000], { seed: 2 }), 'bf16')).toArray());
+out.swigluF16 = Array.from(await ops.swiglu(ops.cast(ops.randomNormal([7, 1000], { seed: 3 }), 'f16')).toArray());`;
+    const runs = usableIsas().map((isa) => runAtIsa(isa, body));
+    runs.forEach((r, i) => expect(r.isa).toBe(usableIsas()[i]));
+    const [ref, ...rest] = runs;
+    for (const r of rest) {
+      for (const [k, budget] of [['silu', 1e-12], ['gelu', 1e-12], ['geluTanh', 1e-4], ['swiglu', 1e-4], ['swigluF16', 1e-6]] as [string, number][]) {
+        if (budget === 0) expect(r[k], `${k} at ${r.isa}`).toEqual(ref![k]);
+        else expect(nmseOf(r[k]!, ref![k]!), `${k} at ${r.isa}`).toBeLessThanOrEqual(budget);
+      }
+    }
   });
 });
 

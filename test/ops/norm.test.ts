@@ -8,6 +8,7 @@ import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact, nmse, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
+import { nmseOf, runAtIsa, usableIsas } from '../harness/nn-isa.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
@@ -239,6 +240,30 @@ describe('bad input', () => {
     await withScope((s) => {
       expectKernelError(() => ops.rmsNorm(s.keep(T([2, 7], 'f32', 'cpu')), s.keep(T([7], 'f32', other!)), 1e-6), 'rms_norm', [/device/]);
     });
+  });
+});
+
+describe('CPU instruction sets', () => {
+  // the per-ISA row loops (generic, AVX2, AVX-512) in child processes with XEMB_CPU_ISA: identical
+  // where the result is rounding-defined (budget 0), else within f32 reassociation / FMA error
+  it(`${usableIsas().join(', ')} agree`, () => {
+    const body = `const x = ops.cast(ops.randomNormal([9, 1280], { seed: 1 }), 'bf16');
+const w = ops.cast(ops.randomUniform([1280], { seed: 2, low: 0.5, high: 2 }), 'bf16');
+out.rms = Array.from(await ops.rmsNorm(x, w, 1e-6).toArray());
+const r = ops.addRmsNorm(x, ops.cast(ops.randomNormal([9, 1280], { seed: 3 }), 'bf16'), w, 1e-6);
+out.res = Array.from(await r.residual.toArray());
+out.add = Array.from(await r.out.toArray());
+const xf = ops.randomNormal([9, 1280], { seed: 4, mean: 3, std: 1 });
+out.ln = Array.from(await ops.layerNorm(xf, ops.randomUniform([1280], { seed: 5, low: 0.5, high: 2 }), ops.randomNormal([1280], { seed: 6 }), 1e-5).toArray());`;
+    const runs = usableIsas().map((isa) => runAtIsa(isa, body));
+    runs.forEach((r, i) => expect(r.isa).toBe(usableIsas()[i]));
+    const [ref, ...rest] = runs;
+    for (const r of rest) {
+      for (const [k, budget] of [['res', 0], ['rms', 1e-4], ['add', 1e-4], ['ln', 1e-12]] as [string, number][]) {
+        if (budget === 0) expect(r[k], `${k} at ${r.isa}`).toEqual(ref![k]);
+        else expect(nmseOf(r[k]!, ref![k]!), `${k} at ${r.isa}`).toBeLessThanOrEqual(budget);
+      }
+    }
   });
 });
 

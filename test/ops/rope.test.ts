@@ -8,6 +8,7 @@ import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
+import { nmseOf, runAtIsa, usableIsas } from '../harness/nn-isa.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
@@ -241,6 +242,28 @@ describe('bad input', () => {
       expect(() => ops.ropeCosSin(p, { theta: 1e4, dim: 8, mropeSection: 3 as unknown as number[] })).toThrowError(/for mropeSection/);
       expect(() => ops.rope(p, 1 as unknown as Tensor, p)).toThrowError(/for cos but received number 1/);
     });
+  });
+});
+
+describe('CPU instruction sets', () => {
+  // the per-ISA row loops (generic, AVX2, AVX-512) in child processes with XEMB_CPU_ISA: identical
+  // where the result is rounding-defined (budget 0), else within f32 reassociation / FMA error
+  it(`${usableIsas().join(', ')} agree`, () => {
+    const body = `for (const [xt, ct] of [['bf16', 'bf16'], ['bf16', 'f32'], ['f32', 'f32'], ['f16', 'f16']]) {
+  const x = ops.cast(ops.randomNormal([13, 3, 80], { seed: 1 }), xt);
+  const c = ops.cast(ops.randomUniform([13, 80], { seed: 2, low: -1, high: 1 }), ct);
+  const s = ops.cast(ops.randomUniform([13, 80], { seed: 3, low: -1, high: 1 }), ct);
+  out[xt + ct] = Array.from(await ops.rope(x, c, s).toArray());
+}`;
+    const runs = usableIsas().map((isa) => runAtIsa(isa, body));
+    runs.forEach((r, i) => expect(r.isa).toBe(usableIsas()[i]));
+    const [ref, ...rest] = runs;
+    for (const r of rest) {
+      for (const [k, budget] of [['bf16bf16', 0], ['bf16f32', 0], ['f32f32', 0], ['f16f16', 0]] as [string, number][]) {
+        if (budget === 0) expect(r[k], `${k} at ${r.isa}`).toEqual(ref![k]);
+        else expect(nmseOf(r[k]!, ref![k]!), `${k} at ${r.isa}`).toBeLessThanOrEqual(budget);
+      }
+    }
   });
 });
 

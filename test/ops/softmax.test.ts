@@ -7,6 +7,7 @@ import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact, nmse, toNumbers } from '../harness/compare.js';
 import { withScope } from '../harness/guard.js';
+import { nmseOf, runAtIsa, usableIsas } from '../harness/nn-isa.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
@@ -126,6 +127,25 @@ describe('bad input', () => {
     const t = Tensor.from([1], { shape: [1] });
     expect(() => ops.softmax(t, { dtype: 'f64' as 'f32' })).toThrowError(/for dtype but received string f64/);
     t.dispose();
+  });
+});
+
+describe('CPU instruction sets', () => {
+  // the per-ISA row loops (generic, AVX2, AVX-512) in child processes with XEMB_CPU_ISA: identical
+  // where the result is rounding-defined (budget 0), else within f32 reassociation / FMA error
+  it(`${usableIsas().join(', ')} agree`, () => {
+    const body = `const x = ops.randomUniform([17, 1000], { seed: 1, low: -12, high: 12 });
+out.f32 = Array.from(await ops.softmax(x).toArray());
+out.bf16 = Array.from(await ops.softmax(ops.cast(x, 'bf16')).toArray());`;
+    const runs = usableIsas().map((isa) => runAtIsa(isa, body));
+    runs.forEach((r, i) => expect(r.isa).toBe(usableIsas()[i]));
+    const [ref, ...rest] = runs;
+    for (const r of rest) {
+      for (const [k, budget] of [['f32', 1e-12], ['bf16', 1e-4]] as [string, number][]) {
+        if (budget === 0) expect(r[k], `${k} at ${r.isa}`).toEqual(ref![k]);
+        else expect(nmseOf(r[k]!, ref![k]!), `${k} at ${r.isa}`).toBeLessThanOrEqual(budget);
+      }
+    }
   });
 });
 
