@@ -114,7 +114,9 @@ function runTorch(shapes: Shape[], threads: number): PeerRun {
   const errors: string[] = [];
   for (const py of pythons) {
     try {
-      const out = execFileSync(py, [script, spec], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      // OpenBLAS runs its own threads: hold them to our thread count too
+      const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+      const out = execFileSync(py, [script, spec], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'], env });
       return JSON.parse(out.trim().split('\n').pop()!) as PeerRun;
     } catch (e) {
       errors.push(`${py}: ${((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').pop()}`);
