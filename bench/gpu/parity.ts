@@ -162,6 +162,18 @@ export async function parity(device: DeviceId, log: (s: string) => void): Promis
   };
   await run('rope_cos_sin', 'M-RoPE [16,24,24] D 128', positions(3, 300), ([p]) => cosOf(ops.ropeCosSin(p!, { theta: 1e6, dim: 128, mropeSection: [16, 24, 24] })), { kind: 'nmse', max: 1e-13 });
   await run('vision_rope_cos_sin', 'D 80', positions(2, 300), ([p]) => cosOf(ops.visionRopeCosSin(p!, { theta: 1e4, dim: 80 })), { kind: 'nmse', max: 1e-13 });
+  // attention (f16/bf16 on CUDA): dense GQA causal, varlen windows, softcap; KV cache paged decode
+  for (const dt of ['f16', 'bf16'] as DType[]) {
+    const max = dt === 'f16' ? 1e-5 : 1e-4;
+    await run('attention', `${dt} [2, 77, 8, 128] GQA 4:1 causal`, () => [input([2, 77, 8, 128], dt, seed++, 1), input([2, 77, 2, 128], dt, seed++, 1), input([2, 77, 2, 128], dt, seed++, 1)],
+      ([q, k, v]) => ops.attention(q!, k!, v!, { causal: true }), { kind: 'nmse', max });
+    await run('attention', `${dt} varlen [3 x 64 + 17, 4, 80] window (32, 32)`, () => [input([209, 4, 80], dt, seed++, 1), input([209, 4, 80], dt, seed++, 1), input([209, 4, 80], dt, seed++, 1)],
+      ([q, k, v]) => ops.attention(q!, k!, v!, { window: [32, 32], cuSeqlensQ: [0, 64, 128, 192, 209], cuSeqlensK: [0, 64, 128, 192, 209] }), { kind: 'nmse', max });
+    await run('attention', `${dt} [1, 40, 2, 64] x [1, 90, 2, 64] softcap 10`, () => [input([1, 40, 2, 64], dt, seed++, 1), input([1, 90, 2, 64], dt, seed++, 1), input([1, 90, 2, 64], dt, seed++, 1)],
+      ([q, k, v]) => ops.attention(q!, k!, v!, { softcap: 10 }), { kind: 'nmse', max });
+    await run('attention_with_kv_cache', `${dt} decode paged P=16 GQA 8:1 D128, 3 splits`, () => [input([2, 1, 8, 128], dt, seed++, 1), input([8, 16, 1, 128], dt, seed++, 1), input([8, 16, 1, 128], dt, seed++, 1), input([2, 1, 1, 128], dt, seed++, 1)],
+      ([q, kc, vc, kn]) => ops.attentionWithKvCache(q!, kc!, vc!, { cacheSeqlens: [40, 62], kNew: kn, vNew: kn, blockTable: [[5, 1, 7, 0], [2, 6, 3, 4]], causal: true, numSplits: 3 }), { kind: 'nmse', max });
+  }
   for (const op of Object.keys(OP_NAMES) as OpName[]) if (!results.has(op)) res(op).failures.push('no parity case');
   for (const r of results.values()) log(`parity ${r.op}: ${r.cases - r.failures.length}/${r.cases}`);
   return [...results.values()];

@@ -22,6 +22,7 @@ import * as random from '../ops/random.bench.js';
 import { parity } from './parity.js';
 import { uploadSection } from './upload.js';
 import { gemmSection } from './gemm.js';
+import { attentionSection } from './attention.js';
 import { torchPeers } from './peers.js';
 
 const BENCH_FILES: Record<string, { cases: BenchCase[] }> = { arange, binary, cast, copy, fill, matmul, random };
@@ -105,10 +106,12 @@ if (!dryRun && device === 'cuda') {
 // 3. benchmarks (device timing: CUDA events on the stream)
 const benchDevice: DeviceId = dryRun ? 'cpu' : device;
 let mmaPeakGflops: number | null = null;
+let copyGBs: number | null = null;
 {
   log(`benchmarks on ${benchDevice}`);
   const header = await makeHeader(benchDevice);
   if (!dryRun) mmaPeakGflops = header.peaks?.fmaGflops ?? null;
+  if (!dryRun) copyGBs = header.peaks?.readGBs ?? null;
   const cases = Object.entries(BENCH_FILES).flatMap(([stem, m]) => m.cases.map((c) => ({ stem, c })));
   const results = await runCases(cases, header, values.quick || dryRun, log);
   json.bench = results;
@@ -131,6 +134,13 @@ if (!dryRun && device === 'cuda') {
   json.gemm = g.data;
   failed += g.failures;
   lines.push(g.markdown);
+}
+
+// 5b. attention: prefill TFLOP/s next to SDPA, decode bandwidth (skipped without a GPU)
+{
+  const a = await attentionSection(device, values.quick ?? false, mmaPeakGflops, copyGBs, peerRows, log);
+  json.attention = a.data;
+  lines.push(a.markdown);
 }
 
 // 6. safetensors: staged upload speed against a plain pinned host-to-device copy (issue 4)

@@ -1,6 +1,6 @@
 // Body of the CPU attention block kernel (one query block of one head), included by one .cpp per
 // ISA with XEMB_ISA_NS and XEMB_ATTN_VW (floats per vector) set. Online softmax in base 2
-// (FlashAttention-2, arXiv 2307.08691, Algorithm 1): for each key tile of 64,
+// (FlashAttention-2, arXiv 2307.08691, Algorithm 1): for each key tile of 64 keys,
 //   S = (q * scale * log2 e) K^T  [softcap: S = softcap * log2 e * tanh(q K^T * scale / softcap)]
 //   m' = max(m, rowmax S), P = 2^(S - m'), l = l 2^(m - m') + rowsum P, O = O 2^(m - m') + P V
 // then out = O / l and lse = (m + log2 l) ln 2. f16/bf16 tiles are widened to f32 as they are
@@ -61,138 +61,137 @@ template <class E> inline float ld(const E * p, int64_t i) {
     else return to_f32(p[i]);
 }
 
+// The tile is computed transposed, S^T [keys][queries], so that everything per query (max,
+// sum, scale) is a vector over 16 (AVX-512) queries and the K rows are used as they are stored:
+// no horizontal reductions and no per-tile transpose (Q is transposed once per task).
 template <class E>
 void block(const attn_task & t, float * scratch) {
+    constexpr int NQ = static_cast<int>(BQ / VW);  // vectors per S^T row
+    constexpr int KJ = VW >= 16 ? 4 : 2;           // keys per pass of the S^T loop
     const int64_t d = t.d, dp = attn_dpad(d);
-    float * qf = scratch;             // [BQ][dp] scaled queries
-    float * kt = qf + BQ * dp;        // [d][BK]  K tile transposed
-    float * vt = kt + d * BK;         // [BK][dp] V tile, zero padded
-    float * s = vt + BK * dp;         // [BQ][BK] logits, then probabilities
-    float * o = s + BQ * BK;          // [BQ][dp] unnormalised output
+    float * qt = scratch;             // [d][BQ]  scaled queries, transposed
+    float * kb = qt + d * BQ;         // [BK][dp] K tile
+    float * vt = kb + BK * dp;        // [BK][dp] V tile, zero padded
+    float * st = vt + BK * dp;        // [BK][BQ] logits, then probabilities (transposed)
+    float * o = st + BK * BQ;         // [BQ][dp] unnormalised output
     float * m = o + BQ * dp;          // [BQ] running max (base-2 logits)
     float * l = m + BQ;               // [BQ] running sum
+    int32_t * lo = reinterpret_cast<int32_t *>(l + BQ);  // [BQ] visible keys [lo, hi) per row
+    int32_t * hi = lo + BQ;
     const E * q = static_cast<const E *>(t.q);
     const E * k = static_cast<const E *>(t.k);
     const E * v = static_cast<const E *>(t.v);
     const bool cap = t.softcap > 0;
     const float qmul = cap ? t.scale / t.softcap : t.scale * log2e;
     const float capmul = t.softcap * log2e;
-    auto qrow = [&](int64_t i) { const int64_t r = t.r0 + i; return (r / t.g) * t.q_rs + (r % t.g) * d; };
-    for (int64_t i = 0; i < t.nq; ++i) {
-        for (int64_t c = 0; c < d; ++c) qf[i * dp + c] = ld(q + qrow(i), c) * qmul;
-        for (int64_t c = 0; c < dp; ++c) o[i * dp + c] = 0.0f;
+    const int64_t shift = t.sk - t.sq;
+    auto clampk = [&](int64_t x) -> int32_t { return static_cast<int32_t>(x < 0 ? 0 : (x > t.sk ? t.sk : x)); };
+    for (int64_t i = 0; i < BQ; ++i) {
+        if (i >= t.nq) {  // padding rows: nothing visible, never stored
+            lo[i] = hi[i] = 0;
+            for (int64_t c = 0; c < d; ++c) qt[c * BQ + i] = 0.0f;
+        } else {
+            const int64_t r = t.r0 + i, pos = r / t.g;
+            const E * qr = q + pos * t.q_rs + (r % t.g) * d;
+            for (int64_t c = 0; c < d; ++c) qt[c * BQ + i] = ld(qr, c) * qmul;
+            lo[i] = t.left < 0 ? 0 : clampk(pos + shift - t.left);
+            hi[i] = t.right < 0 ? static_cast<int32_t>(t.sk) : clampk(pos + shift + t.right + 1);
+        }
         m[i] = -INFINITY;
         l[i] = 0.0f;
     }
+    std::memset(o, 0, sizeof(float) * BQ * dp);
+    std::memset(kb, 0, sizeof(float) * BK * dp);
     std::memset(vt, 0, sizeof(float) * BK * dp);
-
-    // Key range of row i (position (r0 + i) / g of the segment): [lo(i), hi(i)); both grow with i.
-    const int64_t shift = t.sk - t.sq;
-    auto lo_of = [&](int64_t i) -> int64_t {
-        if (t.left < 0) return 0;
-        const int64_t x = (t.r0 + i) / t.g + shift - t.left;
-        return x < 0 ? 0 : (x > t.sk ? t.sk : x);
-    };
-    auto hi_of = [&](int64_t i) -> int64_t {
-        if (t.right < 0) return t.sk;
-        const int64_t x = (t.r0 + i) / t.g + shift + t.right + 1;
-        return x < 0 ? 0 : (x > t.sk ? t.sk : x);
-    };
-    const int64_t jlo = lo_of(0), jhi = hi_of(t.nq - 1);
+    int32_t lo_min = INT32_MAX, lo_max = 0, hi_min = INT32_MAX, hi_max = 0;
+    for (int64_t i = 0; i < t.nq; ++i) {
+        lo_min = lo[i] < lo_min ? lo[i] : lo_min;
+        lo_max = lo[i] > lo_max ? lo[i] : lo_max;
+        hi_min = hi[i] < hi_min ? hi[i] : hi_min;
+        hi_max = hi[i] > hi_max ? hi[i] : hi_max;
+    }
+    const int64_t jlo = lo_min, jhi = hi_max;
 
     for (int64_t j0 = jlo; j0 < jhi; j0 += BK) {
         const int64_t nk = jhi - j0 < BK ? jhi - j0 : BK;
         for (int64_t jj = 0; jj < nk; ++jj) {
             const int64_t j = j0 + jj;
             const int64_t off = t.pages ? t.pages[j / t.page_size] * t.page_rs + (j % t.page_size) * t.kv_rs : j * t.kv_rs;
-            const E * kr = k + off;
-            const E * vr = v + off;
-            for (int64_t c = 0; c < d; ++c) kt[c * BK + jj] = ld(kr, c);
-            for (int64_t c = 0; c < d; ++c) vt[jj * dp + c] = ld(vr, c);
+            for (int64_t c = 0; c < d; ++c) kb[jj * dp + c] = ld(k + off, c);
+            for (int64_t c = 0; c < d; ++c) vt[jj * dp + c] = ld(v + off, c);
         }
-        if (nk < BK) {
-            for (int64_t c = 0; c < d; ++c)
-                for (int64_t jj = nk; jj < BK; ++jj) kt[c * BK + jj] = 0.0f;
+        if (nk < BK)
             for (int64_t jj = nk; jj < BK; ++jj)
-                for (int64_t c = 0; c < dp; ++c) vt[jj * dp + c] = 0.0f;
-        }
+                for (int64_t c = 0; c < dp; ++c) kb[jj * dp + c] = vt[jj * dp + c] = 0.0f;
 
-        // S = Qf Kt, two rows per pass so each K vector feeds two accumulators.
-        int64_t i = 0;
-        for (; i + 2 <= t.nq; i += 2) {
-            vf a0[NV], a1[NV];
-            for (int n = 0; n < NV; ++n) a0[n] = a1[n] = vf{};
-            const float * q0p = qf + i * dp;
-            const float * q1p = q0p + dp;
+        // S^T = K Qt, KJ keys per pass so each Q vector feeds KJ accumulators.
+        const int64_t nkr = (nk + KJ - 1) / KJ * KJ;
+        for (int64_t j = 0; j < nkr; j += KJ) {
+            vf acc[KJ][NQ];
+            for (int a = 0; a < KJ; ++a)
+                for (int n = 0; n < NQ; ++n) acc[a][n] = vf{};
             for (int64_t c = 0; c < d; ++c) {
-                const vf x0 = splat(q0p[c]), x1 = splat(q1p[c]);
-                const float * kr = kt + c * BK;
-                for (int n = 0; n < NV; ++n) {
-                    const vf kv = vload(kr + n * VW);
-                    a0[n] += x0 * kv;
-                    a1[n] += x1 * kv;
+                const float * qr = qt + c * BQ;
+                vf kv[KJ];
+                for (int a = 0; a < KJ; ++a) kv[a] = splat(kb[(j + a) * dp + c]);
+                for (int n = 0; n < NQ; ++n) {
+                    const vf x = vload(qr + n * VW);
+                    for (int a = 0; a < KJ; ++a) acc[a][n] += kv[a] * x;
                 }
             }
-            for (int n = 0; n < NV; ++n) {
-                vstore(s + i * BK + n * VW, a0[n]);
-                vstore(s + (i + 1) * BK + n * VW, a1[n]);
-            }
+            for (int a = 0; a < KJ; ++a)
+                for (int n = 0; n < NQ; ++n) vstore(st + (j + a) * BQ + n * VW, acc[a][n]);
         }
-        for (; i < t.nq; ++i) {
-            vf a0[NV];
-            for (int n = 0; n < NV; ++n) a0[n] = vf{};
-            for (int64_t c = 0; c < d; ++c) {
-                const vf x0 = splat(qf[i * dp + c]);
-                for (int n = 0; n < NV; ++n) a0[n] += x0 * vload(kt + c * BK + n * VW);
+        if (cap)
+            for (int64_t e = 0; e < nk * BQ; ++e) st[e] = capmul * std::tanh(st[e]);
+        for (int64_t jj = nk; jj < BK; ++jj)
+            for (int64_t i = 0; i < BQ; ++i) st[jj * BQ + i] = -INFINITY;
+        // Mask only tiles that some row does not see whole.
+        if (j0 < lo_max || j0 + nk > hi_min) {
+            for (int64_t jj = 0; jj < nk; ++jj) {
+                const vi jv = vi{} + static_cast<int32_t>(j0 + jj);
+                for (int n = 0; n < NQ; ++n) {
+                    vi lv, hv;
+                    std::memcpy(&lv, lo + n * VW, sizeof lv);
+                    std::memcpy(&hv, hi + n * VW, sizeof hv);
+                    const vi out = (jv < lv) | (jv >= hv);
+                    const vf x = vload(st + jj * BQ + n * VW);
+                    vstore(st + jj * BQ + n * VW, out ? splat(-INFINITY) : x);
+                }
             }
-            for (int n = 0; n < NV; ++n) vstore(s + i * BK + n * VW, a0[n]);
         }
 
-        for (i = 0; i < t.nq; ++i) {
-            float * sr = s + i * BK;
-            if (cap)
-                for (int64_t jj = 0; jj < nk; ++jj) sr[jj] = capmul * std::tanh(sr[jj]);
-            // Mask: keys outside [lo, hi) of this row, and the tile's padding.
-            int64_t a = lo_of(i) - j0, b = hi_of(i) - j0;
-            if (a < 0) a = 0;
-            if (b > nk) b = nk;
-            if (b < a) b = a;
-            for (int64_t jj = 0; jj < a; ++jj) sr[jj] = -INFINITY;
-            for (int64_t jj = b; jj < BK; ++jj) sr[jj] = -INFINITY;
-            if (a == b) {  // nothing visible in this tile: zero probabilities, row state unchanged
-                for (int64_t jj = 0; jj < BK; ++jj) sr[jj] = 0.0f;
-                continue;
-            }
+        // Online softmax, a vector of queries at a time.
+        float alpha[BQ];
+        for (int n = 0; n < NQ; ++n) {
             vf mx = splat(-INFINITY);
-            for (int n = 0; n < NV; ++n) {
-                const vf x = vload(sr + n * VW);
+            for (int64_t jj = 0; jj < nk; ++jj) {
+                const vf x = vload(st + jj * BQ + n * VW);
                 mx = x > mx ? x : mx;
             }
-            float tmax = -INFINITY;
-            for (int e = 0; e < VW; ++e) tmax = mx[e] > tmax ? mx[e] : tmax;
-            const float mnew = tmax > m[i] ? tmax : m[i];
-            const float alpha = std::exp2(m[i] - mnew);  // 0 on the first visible tile (m = -inf)
+            const vf mo = vload(m + n * VW);
+            const vf mn = mx > mo ? mx : mo;
+            const vf mu = mn == splat(-INFINITY) ? vf{} : mn;  // nothing visible yet: keep exp2 finite
+            const vf al = vexp2(mo - mu);
             vf sum = vf{};
-            for (int n = 0; n < NV; ++n) {
-                const vf p = vexp2(vload(sr + n * VW) - mnew);
-                vstore(sr + n * VW, p);
+            for (int64_t jj = 0; jj < nk; ++jj) {
+                const vf p = vexp2(vload(st + jj * BQ + n * VW) - mu);
+                vstore(st + jj * BQ + n * VW, p);
                 sum += p;
             }
-            float tsum = 0.0f;
-            for (int e = 0; e < VW; ++e) tsum += sum[e];
-            l[i] = l[i] * alpha + tsum;
-            m[i] = mnew;
-            if (alpha != 1.0f) {
-                const vf av = splat(alpha);
+            vstore(l + n * VW, vload(l + n * VW) * al + sum);
+            vstore(m + n * VW, mn);
+            vstore(alpha + n * VW, al);
+        }
+        for (int64_t i = 0; i < t.nq; ++i)
+            if (alpha[i] != 1.0f) {
+                const vf av = splat(alpha[i]);
                 for (int64_t c = 0; c < dp; c += VW) vstore(o + i * dp + c, vload(o + i * dp + c) * av);
             }
-        }
 
         // O += P V over the tile's keys, rows in pairs; masked probabilities are exactly 0.
-        for (i = 0; i < t.nq; i += 2) {
+        for (int64_t i = 0; i < t.nq; i += 2) {
             const bool two = i + 1 < t.nq;
-            const float * p0 = s + i * BK;
-            const float * p1 = two ? p0 + BK : p0;
             for (int64_t c0 = 0; c0 < dp; c0 += 8 * VW) {
                 const int nvc = static_cast<int>((dp - c0) / VW < 8 ? (dp - c0) / VW : 8);
                 vf a0[8], a1[8];
@@ -201,7 +200,7 @@ void block(const attn_task & t, float * scratch) {
                     a1[n] = two ? vload(o + (i + 1) * dp + c0 + n * VW) : vf{};
                 }
                 for (int64_t jj = 0; jj < nk; ++jj) {
-                    const vf x0 = splat(p0[jj]), x1 = splat(p1[jj]);
+                    const vf x0 = splat(st[jj * BQ + i]), x1 = splat(two ? st[jj * BQ + i + 1] : 0.0f);
                     const float * vr = vt + jj * dp + c0;
                     for (int n = 0; n < nvc; ++n) {
                         const vf vv = vload(vr + n * VW);

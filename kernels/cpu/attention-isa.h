@@ -44,7 +44,8 @@ struct attn_kernels {
 inline int64_t attn_dpad(int64_t d) { return (d + 15) / 16 * 16; }
 inline size_t attn_scratch_floats(int64_t d) {
     const int64_t dp = attn_dpad(d);
-    return static_cast<size_t>(2 * attn_block_q * dp + d * attn_block_k + attn_block_k * dp + attn_block_q * attn_block_k + 2 * attn_block_q);
+    // Qt [d][BQ], K and V tiles [BK][dp], S^T [BK][BQ], O [BQ][dp], m, l, lo, hi [BQ]
+    return static_cast<size_t>(d * attn_block_q + 2 * attn_block_k * dp + attn_block_k * attn_block_q + attn_block_q * dp + 4 * attn_block_q);
 }
 
 namespace avx512 { extern const attn_kernels attn_table; }

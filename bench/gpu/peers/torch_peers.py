@@ -55,6 +55,10 @@ timeit("copy (clone) 1 GiB", lambda: big.clone(), nbytes=2 * big.numel() * 4)
 for d in (80, 128):
     q = rand(1, 16, 4096, d, dtype=torch.bfloat16)
     timeit(f"sdpa bf16 B1 H16 S4096 D{d}", lambda: F.scaled_dot_product_attention(q, q, q), flops=4 * 4096 * 4096 * 16 * d)
+# FlashAttention's benchmark shape (16k tokens, hidden 2048), next to bench/gpu/attention.ts
+q8 = rand(2, 16, 8192, 128, dtype=torch.bfloat16)
+timeit("sdpa bf16 B2 H16 S8192 D128", lambda: F.scaled_dot_product_attention(q8, q8, q8), flops=4 * 2 * 8192 * 8192 * 16 * 128)
+del q8
 # Qwen2.5-VL patch embedding: Conv3d(3, 1280, kernel (2, 14, 14), stride = kernel) on 1024 patches
 px = rand(1024, 3, 2, 14, 14, dtype=torch.bfloat16)
 conv = torch.nn.Conv3d(3, 1280, (2, 14, 14), stride=(2, 14, 14), bias=False, device=dev, dtype=torch.bfloat16)
