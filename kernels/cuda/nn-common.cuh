@@ -3,6 +3,8 @@
 // of a template per dtype combination), the "round to dtype and back" of an intermediate PyTorch
 // tensor, and a block-wide sum/max through warp shuffles and one shared slot per warp.
 #pragma once
+#include <initializer_list>
+
 #include "common.cuh"
 
 namespace xemb::cuda::nn {
@@ -24,6 +26,37 @@ __device__ __forceinline__ float rnd(dtype t, float v) {
     if (t == dtype::bf16) return bf16_to_f32(f32_to_bf16(v));
     if (t == dtype::f16) return f16_to_f32(f32_to_f16(v));
     return v;
+}
+
+// 16 bytes moved by one load/store instruction (8 halves or 4 floats): elementwise kernels
+// stream aligned data in these, so each thread keeps 16 bytes per operand in flight
+struct alignas(16) vec16 {
+    uint32_t w[4];
+};
+
+// element e (of 16 / dtype_size(t)) of a 16-byte vector, widened to f32
+__device__ __forceinline__ float vget(const vec16 & v, dtype t, int e) {
+    if (t == dtype::f32) return __uint_as_float(v.w[e]);
+    const uint16_t h = static_cast<uint16_t>(v.w[e >> 1] >> (16 * (e & 1)));
+    return t == dtype::bf16 ? bf16_to_f32(h) : f16_to_f32(h);
+}
+
+// element e of a 16-byte vector set to f32 value x rounded to t
+__device__ __forceinline__ void vset(vec16 & v, dtype t, int e, float x) {
+    if (t == dtype::f32) {
+        v.w[e] = __float_as_uint(x);
+        return;
+    }
+    const uint32_t h = t == dtype::bf16 ? f32_to_bf16(x) : f32_to_f16(x);
+    const int sh = 16 * (e & 1);
+    v.w[e >> 1] = (v.w[e >> 1] & ~(0xffffu << sh)) | (h << sh);
+}
+
+// true when every pointer is 16-byte aligned (the vectorized paths' precondition)
+inline bool aligned16(std::initializer_list<const void *> ps) {
+    for (const void * p : ps)
+        if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+    return true;
 }
 
 // Threads per block for a row of n elements: a power of two in [32, 256].

@@ -24,6 +24,7 @@ const GRID: [string, number[], ViewStep[]][] = [
   ['[3,1000]', [3, 1000], []],
   ['vision MLP [5,3456]', [5, 3456], []],
   ['transposed [40,33]^T', [40, 33], [['transpose', 0, 1]]],
+  ['contiguous view at an odd offset (unaligned path) [1001][1:]', [1001], [['slice', 0, 1, 1001, 1]]],
   ['empty [0,8]', [0, 8], []],
 ];
 
@@ -110,6 +111,7 @@ describe('swiglu', () => {
     ['LLM MLP [2,11008]', [2, 11008], []],
     ['vision MLP [4,3456]', [4, 3456], []],
     ['sliced rows [10,64] step 3', [10, 64], [['slice', 0, 0, 10, 3]]],
+    ['contiguous view at an odd offset (unaligned path) [1003][3:]', [1003], [['slice', 0, 3, 1003, 1]]],
     ['empty [0,6]', [0, 6], []],
   ];
   for (const form of ['split', 'concatenated'] as const) {
