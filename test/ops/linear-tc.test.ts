@@ -48,6 +48,8 @@ const CASES: Case[] = HALF.flatMap((dtype): Case[] => [
   { name: 'gemv M=3 K=264 N=19 no bias', lead: [3], n: 19, k: 264, dtype, bias: 'none' },
   { name: 'gemv M=8 K=520 N=12, f32 bias', lead: [8], n: 12, k: 520, dtype, bias: 'f32' },
   { name: 'gemv lead [2, 3] K=16 N=9', lead: [2, 3], n: 9, k: 16, dtype },
+  { name: 'gemv rank-1 x [K=24] -> [N=5]', lead: [], n: 5, k: 24, dtype },
+  { name: 'gemv M=4 K=4096 N=6 (16 chunks per lane)', lead: [4], n: 6, k: 4096, dtype },
   { name: 'gemv element loads M=5 K=37 N=11', lead: [5], n: 11, k: 37, dtype },
   { name: 'gemv misaligned M=2 K=64 N=10', lead: [2], n: 10, k: 64, dtype, misalign: true },
   { name: 'K = 0: out = bias (GEMV)', lead: [4], n: 6, k: 0, dtype },
