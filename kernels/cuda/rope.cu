@@ -1,5 +1,6 @@
 // rope (apply), rope_cos_sin and vision_rope_cos_sin on CUDA: apply with one block per row of x
-// (threads over the rotated pairs), the tables with one thread per (position, frequency).
+// (threads over the rotated pairs), or one thread per 16-byte vector of pairs when D/2 is a
+// multiple of the vector and x is aligned; the tables with one thread per (position, frequency).
 // apply: out[j] = x[j] cos[j] - x[j+D/2] sin[j], out[j+D/2] = x[j+D/2] cos[j+D/2] + x[j] sin[j+D/2]
 // with every product and the sum rounded to x's dtype when cos has that dtype (HF text path),
 // else f32 with one final rounding (HF vision path); _rn intrinsics stop nvcc from fusing them.
@@ -43,6 +44,33 @@ __global__ void apply_kernel(apply_args a, int64_t rows) {
             nn::st(a.out, a.tx, xo + j + half, hi);
         }
     }
+}
+
+// x/out in 16-byte vectors (half a multiple of the vector, aligned rows): one thread per vector
+// of rotated pairs, the table elements loaded one by one (they are shared by the H heads)
+__global__ void apply_vec_kernel(apply_args a, int64_t rows) {
+    const int per = a.tx == dtype::f32 ? 4 : 8;
+    const int64_t half = a.dim / 2, nvh = half / per;
+    const dtype t = a.tr;
+    const auto * xv = static_cast<const nn::vec16 *>(a.x);
+    auto * ov = static_cast<nn::vec16 *>(a.out);
+    grid_stride(rows * nvh, [&](int64_t i) {
+        const int64_t r = i / nvh, jv = i - r * nvh;
+        const int64_t bs = r / a.heads;
+        const int64_t trow = a.cos_batched ? bs : bs % a.seq;
+        const int64_t lo_v = (r * a.dim) / per + jv, hi_v = lo_v + nvh, to = trow * a.dim + jv * per;
+        const nn::vec16 xl = xv[lo_v], xh = xv[hi_v];
+        nn::vec16 ol = xl, oh = xh;
+        for (int e = 0; e < per; ++e) {
+            const float x1 = nn::vget(xl, a.tx, e), x2 = nn::vget(xh, a.tx, e);
+            const float c1 = nn::ld(a.cos, a.tc, to + e), c2 = nn::ld(a.cos, a.tc, to + half + e);
+            const float s1 = nn::ld(a.sin, a.tc, to + e), s2 = nn::ld(a.sin, a.tc, to + half + e);
+            nn::vset(ol, a.tx, e, nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x1, c1)), nn::rnd(t, __fmul_rn(-x2, s1)))));
+            nn::vset(oh, a.tx, e, nn::rnd(t, __fadd_rn(nn::rnd(t, __fmul_rn(x2, c2)), nn::rnd(t, __fmul_rn(x1, s2)))));
+        }
+        ov[lo_v] = ol;
+        ov[hi_v] = oh;
+    });
 }
 
 struct table_args {
@@ -90,6 +118,11 @@ status rope(const rope_params & p, const exec_ctx & ctx) {
         const dtype tr = p.cos.type == p.x.type ? p.x.type : dtype::f32;
         apply_args a{p.x.data(), p.cos.data(), p.sin.data(), p.out.data(), p.x.type, p.cos.type, tr, p.seq, p.heads, p.dim, p.cos_batched};
         if (rows == 0 || p.dim == 0) return status::success();
+        const int64_t per = p.x.type == dtype::f32 ? 4 : 8;
+        if ((p.dim / 2) % per == 0 && nn::aligned16({p.x.data(), p.out.data()})) {
+            const int64_t n = rows * (p.dim / 2 / per);
+            return launch("rope", apply_vec_kernel, grid_for(n, 256), dim3(256), 0, stream_of(ctx), a, rows);
+        }
         return launch("rope", apply_kernel, grid_for(rows, 1), dim3(nn::row_threads(p.dim / 2)), 0, stream_of(ctx), a, rows);
     }
     table_args a{p.positions.data(), p.positions.type == dtype::i64, p.out.data(), p.out_sin.data(), p.out.type, p.seq, p.dim, p.theta,
