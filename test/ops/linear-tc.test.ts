@@ -6,12 +6,12 @@
 // fp64 oracle of test/reference/linear-tc.ts: f16/bf16 within 2x the error of a naive
 // same-precision implementation, f32 within 1e-10 of fp64.
 import { describe, expect, it } from 'vitest';
-import { ops, type DeviceId } from '../../src/index.js';
+import { Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, expectExact, nmse, toNumbers } from '../harness/compare.js';
 import { withScope, type Scope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
-import { type FloatDType, type Storage } from '../reference/cast.js';
+import { bitsToValue, roundToBits, type FloatDType, type Storage } from '../reference/cast.js';
 import { linearNaive, linearRef } from '../reference/linear-tc.js';
 
 const EPS = 1e-12;
@@ -118,6 +118,33 @@ describe('linear: CUDA tensor-core GEMM and GEMV paths', () => {
             const w = makeInput(s, new Rng(2), dtype, [5, 0], [], dev);
             const out = s.keep(ops.linear(x.t, w.t));
             expectExact(toNumbers((await out.data()) as Storage, dtype), new Float64Array(m * 5), { label: `${dtype} M=${m} on ${dev}` });
+          }
+        }
+      }
+    });
+  });
+
+  it('f16 subnormal, infinite and NaN inputs: exact sums on the GEMV (f16 unpacking) and tensor-core paths', async () => {
+    // x row r holds multiples of 2^-24 (f16 subnormals) and w small integers, so every partial sum
+    // is exact in f32 and the result is the exact sum rounded once; row 1 carries +inf, row 2 NaN
+    const k = 16;
+    const n = 3;
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        for (const m of [3, 12]) {
+          const xs: number[] = [];
+          for (let r = 0; r < m; r++) for (let p = 0; p < k; p++) xs.push(((r * 7 + p * 3) % 23) * 2 ** -24 * (p % 2 ? -1 : 1));
+          xs[1 * k + 5] = Infinity;
+          xs[2 * k + 9] = NaN;
+          const ws = Array.from({ length: n * k }, (_, i) => ((i * 5) % 7) - 3 || 1);
+          const x = s.keep(Tensor.from(xs, { shape: [m, k], dtype: 'f16', device: dev }));
+          const w = s.keep(Tensor.from(ws, { shape: [n, k], dtype: 'f16', device: dev }));
+          const got = toNumbers((await s.keep(ops.linear(x, w)).data()) as Storage, 'f16');
+          const want = Array.from(linearRef(xs, ws, undefined, m, n, k), (v) => bitsToValue(roundToBits(v, 'f16'), 'f16'));
+          for (let i = 0; i < m * n; i++) {
+            const label = `M=${m} element ${i} on ${dev}`;
+            if (Number.isNaN(want[i]!)) expect(Number.isNaN(got[i]!), label).toBe(true);
+            else expect(got[i], label).toBe(want[i]);
           }
         }
       }
