@@ -89,7 +89,9 @@ struct row_sampler {
                 if (k < lo) continue;
                 const double s = sample_s(sample_key_value(k), m);
                 if (!(s >= p.log_min_p) || s == -INFINITY) continue;
-                const double sc = sample_score(s, p.seed, p.offset, base + static_cast<uint64_t>(i));
+                const uint64_t u52 = sample_u52(p.seed, p.offset, base + static_cast<uint64_t>(i));
+                if (ba >= 0 && sample_score_bound(s, u52) < bs) continue;  // cannot win: skip the two logs
+                const double sc = sample_score_u52(s, u52);
                 if (ba < 0 || sample_better(sc, i, bs, ba)) { bs = sc; ba = i; }
             }
             if (ba < 0) return;

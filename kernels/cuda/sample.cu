@@ -5,7 +5,8 @@
 // digits of the keys with shared-memory count histograms; top-p = the total fixed-point mass q,
 // then 4 radix passes with count + mass histograms (u64 atomics: integer sums, so the thread
 // order cannot change the result; lanes of a warp that share a bin add once, warp-reduced); then the Gumbel-max draw over the survivors, reduced by
-// (score, lower index). A row with nothing to draw reports itself through an int64 slot that the
+// (score, lower index); elements whose score bound (sampling.h) is below the thread's best so far
+// skip the two logarithms. A row with nothing to draw reports itself through an int64 slot that the
 // host reads back after the launch (one stream sync), as the index checks do.
 #include "../../native/sampling.h"
 #include "ops.cuh"
@@ -228,7 +229,9 @@ __global__ void sample_kernel(const T * logits, int64_t * out, int64_t V, sample
         if (k < lo) continue;
         const double s = sample_s(sample_key_value(k), m);
         if (!(s >= a.log_min_p) || s == -INFINITY) continue;
-        const double sc = sample_score(s, a.seed, a.offset, base + static_cast<uint64_t>(i));
+        const uint64_t u52 = sample_u52(a.seed, a.offset, base + static_cast<uint64_t>(i));
+        if (bi != INT64_MAX && sample_score_bound(s, u52) < bv) continue;  // cannot win: skip the two logs
+        const double sc = sample_score_u52(s, u52);
         if (sample_better(sc, i, bv, bi)) {
             bv = sc;
             bi = i;
