@@ -2,7 +2,10 @@
 // Variants: rows of the (coalesced) innermost dim, memcpy when x's inner stride is 1; and for
 // transpose-like views (x's inner stride != 1 but an outer dim has stride 1, e.g. the contiguous()
 // of a transpose) a tiled copy: 64 x 64 element tiles, so that both the strided reads and the
-// strided writes of a tile stay in L1 instead of touching one cache line per element.
+// strided writes of a tile stay in L1 instead of touching one cache line per element (full tiles
+// of 4-byte elements leave the buffer as SSE2 4 x 4 register transposes).
+#include <xmmintrin.h>
+
 #include <cstring>
 
 #include "../../native/thread-pool.h"
@@ -15,6 +18,26 @@ namespace {
 template <size_t N> struct bytes_t { unsigned char b[N]; };
 
 constexpr int64_t tile = 64;
+
+// The second half of a full tile of 4-byte elements: dst[i * ds + j] = buf[j * tile + i] for
+// i, j < tile, as 4 x 4 SSE2 register transposes (baseline x86-64); buf rows are 256 bytes apart,
+// so the four rows of a block never share a cache set.
+template <class T>
+void transpose_from_buf4(const T * buf, T * dst, int64_t ds) {
+    const float * b = reinterpret_cast<const float *>(buf);
+    for (int64_t i = 0; i < tile; i += 4) {
+        float * d0 = reinterpret_cast<float *>(dst + i * ds);
+        for (int64_t j = 0; j < tile; j += 4) {
+            __m128 r0 = _mm_loadu_ps(b + j * tile + i), r1 = _mm_loadu_ps(b + (j + 1) * tile + i);
+            __m128 r2 = _mm_loadu_ps(b + (j + 2) * tile + i), r3 = _mm_loadu_ps(b + (j + 3) * tile + i);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(d0 + j, r0);
+            _mm_storeu_ps(d0 + ds + j, r1);
+            _mm_storeu_ps(d0 + 2 * ds + j, r2);
+            _mm_storeu_ps(d0 + 3 * ds + j, r3);
+        }
+    }
+}
 
 // out[plane][i][j] = x[plane][j][i] where dim k of the walker has x stride 1 and the last dim has
 // out stride 1; false when the view is not of that shape (or too small to gain from tiling).
@@ -57,6 +80,12 @@ bool tiled_transpose(const row_walker & w, const T * src, T * dst, thread_pool &
             for (int64_t j = j0; j < j1; ++j) {
                 const T * s = src + xo + j * xs_c;
                 for (int64_t i = i0; i < i1; ++i) buf[(j - j0) * tile + (i - i0)] = s[i];
+            }
+            if constexpr (sizeof(T) == 4) {
+                if (i1 - i0 == tile && j1 - j0 == tile) {
+                    transpose_from_buf4(buf, dst + oo + i0 * os_k + j0, os_k);
+                    continue;
+                }
             }
             for (int64_t i = i0; i < i1; ++i) {
                 T * d = dst + oo + i * os_k;
