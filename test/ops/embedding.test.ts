@@ -2,9 +2,10 @@
 // contiguous and strided, compared word for word with the F.embedding oracle on every backend;
 // out-of-range ids rejected at the call (host ids) or at the next sync (tensor ids), never read.
 import { describe, expect, it } from 'vitest';
-import { KernelError, Tensor, ops, synchronize, type DeviceId } from '../../src/index.js';
+import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
+import { expectRunFailure } from '../harness/failure.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type DType, type Storage } from '../reference/cast.js';
@@ -31,27 +32,6 @@ function tableBase(v: number, d: number, steps: ViewStep[]): number[] {
   if (steps[0]?.[0] === 'transpose') return [d, v];
   if (steps[0]?.[0] === 'slice') return [v * 2, d];
   return [v, d];
-}
-
-async function expectRejects(p: Promise<unknown>, op: string, pats: RegExp[]): Promise<void> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(KernelError);
-  const ke = err as KernelError;
-  expect(ke.code).toBe('INVALID_ARGUMENT');
-  expect(ke.op).toBe(op);
-  for (const pat of pats) expect(ke.message).toMatch(pat);
-}
-
-/** The failure of an op that ran: its output rejects, the queue's next sync reports it once, and the device then works again. */
-export async function expectRunFailure(dev: DeviceId, out: Tensor, op: string, pats: RegExp[]): Promise<void> {
-  await expectRejects(out.data(), op, pats);
-  await synchronize(dev).catch(() => undefined);
-  await synchronize(dev);
 }
 
 describe('embedding', () => {

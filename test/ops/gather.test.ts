@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact } from '../harness/compare.js';
+import { expectRunFailure } from '../harness/failure.js';
 import { withScope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type DType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
 import { gatherRef, indexSelectRef, scatterRowsRef } from '../reference/gather.js';
-import { expectRunFailure } from './embedding.test.js';
 
 const DTYPES: DType[] = ['f32', 'bf16', 'i64', 'u8'];
 const idx = (vals: number[], dtype: 'i32' | 'i64', dev: DeviceId, shape?: number[]) =>

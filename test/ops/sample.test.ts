@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectExact, toNumbers } from '../harness/compare.js';
+import { expectRunFailure } from '../harness/failure.js';
 import { withScope } from '../harness/guard.js';
 import { Rng } from '../harness/random.js';
 import { roundToBits, type FloatDType } from '../reference/cast.js';
 import { argmaxRef } from '../reference/argmax.js';
 import { normalRef } from '../reference/random.js';
 import { filteredProbs, sampleSpec, specExp, specLog, type SampleOpts } from '../reference/sample.js';
-import { expectRunFailure } from './embedding.test.js';
 
 type Opts = Partial<SampleOpts>;
 const full = (o: Opts): SampleOpts => ({ temperature: 1, topK: 0, topP: 1, minP: 0, ...o });
