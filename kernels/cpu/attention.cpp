@@ -5,6 +5,8 @@
 // KV head's group) pairs so that each K/V tile is converted once for all heads sharing it (GQA);
 // each task runs the tiled online-softmax block kernel of its ISA (attention-impl.h: avx512 for
 // levels 2-3, avx2, generic) with a per-thread scratch of O(64 x D) floats. Reference: FlashAttention-2 (arXiv 2307.08691).
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -86,12 +88,18 @@ void run_tasks(const common_view & c, const std::vector<seg_view> & segs, const 
         for (int64_t r0 = 0; r0 < segs[b].q_len * g; r0 += attn_block_q)
             for (int64_t hk = 0; hk < c.hkv; ++hk) tasks.push_back({static_cast<int32_t>(b), static_cast<int32_t>(hk), r0});
     if (tasks.empty()) return;
+    // Later rows see more keys under a causal mask: hand out the costly blocks first, one task at a
+    // time, so the threads finish together (the pool itself splits [0, n) statically).
+    std::stable_sort(tasks.begin(), tasks.end(), [](const task_ref & x, const task_ref & y) { return x.r0 > y.r0; });
+    std::atomic<int64_t> next{0};
+    const int64_t n_tasks = static_cast<int64_t>(tasks.size());
     const attn_block_fn fn = attn_for_isa().block[c.dt];
     const size_t scratch_floats = attn_scratch_floats(c.d);
     const int64_t es = static_cast<int64_t>(c.esz);
-    ctx.pool->parallel_for(static_cast<int64_t>(tasks.size()), 1, [&](int64_t t0, int64_t t1) {
+    const int64_t workers = std::min<int64_t>(ctx.pool->size(), n_tasks);
+    ctx.pool->parallel_for(workers, 1, [&](int64_t, int64_t) {
         float * scratch = aligned_scratch(scratch_floats);
-        for (int64_t ti = t0; ti < t1; ++ti) {
+        for (int64_t ti = next++; ti < n_tasks; ti = next++) {
             const task_ref & tr = tasks[static_cast<size_t>(ti)];
             const seg_view & sg = segs[static_cast<size_t>(tr.seg)];
             const int64_t h0 = tr.hk * g;  // first query head of the group
