@@ -3,10 +3,12 @@
 // planted bugs the emulator must catch — kept as regression tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const dir = join(import.meta.dirname, '..', '..', 'build', 'emu-tests');
+// Beside the addon under test (XEMB_ADDON selects another build dir, as in src/binding.ts)
+const addon = process.env['XEMB_ADDON'];
+const dir = addon ? join(dirname(dirname(resolve(addon))), 'emu-tests') : join(import.meta.dirname, '..', '..', 'build', 'emu-tests');
 
 function runProgram(name: string): { lines: string[]; status: number | null } {
   const r = spawnSync(join(dir, name), [], { encoding: 'utf8', timeout: 120_000 });
@@ -28,6 +30,15 @@ describe.skipIf(!existsSync(join(dir, 'xemb-emu-test')))('cuda-emu programs (bui
     expect(has(/^PASS bug \(a\) missing syncthreads: race named with kernel, shared address and both threads/), 'missing barrier').toBe(true);
     expect(has(/^PASS bug \(b\) off-by-one global write caught by the guard band: .*past the end/), 'off-by-one write').toBe(true);
     expect(has(/^PASS bug \(c\) wrong fragment index .* rejected/), 'wrong fragment index').toBe(true);
+  });
+
+  it('races through raw-address data paths are reported: ldmatrix rows, cp.async destinations from the issue on', () => {
+    const { lines } = runProgram('xemb-emu-test');
+    const has = (re: RegExp) => lines.some((l) => re.test(l));
+    for (const order of ['forward', 'reverse']) {
+      expect(has(new RegExp(`^PASS bug \\(d\\) ldmatrix with no barrier .*\\(${order} order\\)`)), `ldmatrix ${order}`).toBe(true);
+      expect(has(new RegExp(`^PASS bug \\(e\\) cp.async issued into a stage .*\\(${order} order\\)`)), `cp.async ${order}`).toBe(true);
+    }
   });
 
   it('tensor-core primitives: layouts, rounding, ldmatrix, cp.async; the swapped-fragment bug is caught', () => {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "../../emu/tensor-core.h"
+#include "../../emu/warp-collective.h"
 #elif !defined(__CUDACC__)
 #error "kernels/cuda/prim/cp-async.cuh: compile with nvcc, or with XEMB_CUDA_EMU for the cuda-emu backend"
 #endif
@@ -38,6 +39,11 @@ inline void cp_async_lane(emu::cp_async_cache cache, unsigned cp_size, void * sm
     emu::cp_async_state & s = emu::current_cp_async_state();
     uintptr_t d = reinterpret_cast<uintptr_t>(smem_dst), b = reinterpret_cast<uintptr_t>(s.shared_base);
     size_t offset = d >= b ? d - b : SIZE_MAX;  // SIZE_MAX: not a shared-memory address
+    // The copy owns its destination from the issue on: the race checker records a write now, so
+    // a read of that stage by another thread with no barrier in between is a race (the write is
+    // recorded again at this thread's wait, where the data lands). Before the issue, so that the
+    // pending-destination rule does not flag the copy's own bytes.
+    if (offset != SIZE_MAX && offset + cp_size <= s.shared_bytes) emu::note_shared_write(smem_dst, cp_size);
     std::string error;
     if (!emu::emu_cp_async_issue(&s, cache, offset, gmem_src, cp_size, src_bytes, &error)) emu::report_fault("cp.async", error);
 }

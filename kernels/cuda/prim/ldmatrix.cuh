@@ -19,6 +19,7 @@
 
 #if defined(XEMB_CUDA_EMU)
 #include "../../emu/tensor-core.h"
+#include "../../emu/warp-collective.h"
 #elif !defined(__CUDACC__)
 #error "kernels/cuda/prim/ldmatrix.cuh: compile with nvcc, or with XEMB_CUDA_EMU for the cuda-emu backend"
 #endif
@@ -52,6 +53,9 @@ inline void ldmatrix_lane_call(const char * what, uint32_t * r, const void * sme
     emu::current_shared_window(&base, &bytes);
     uintptr_t a = reinterpret_cast<uintptr_t>(smem_row_ptr), b = reinterpret_cast<uintptr_t>(base);
     ldmatrix_lane in{base, bytes, a >= b && a - b < bytes ? static_cast<uint32_t>(a - b) : 0xFFFFFFFFu};
+    // The race checker sees the row this lane supplies as a 16-byte read by this thread (lanes
+    // >= 8*Num supply no row); the warp-wide copy below goes through raw addresses.
+    if (in.offset != 0xFFFFFFFFu && emu::ident().lane < 8u * Num && in.offset + 16u <= bytes) emu::note_shared_read(smem_row_ptr, 16);
     uint32_t out[4] = {0, 0, 0, 0};
     emu::warp_collective_call(what, &ldmatrix_warp<Num, Trans>, &in, sizeof in, out, sizeof out);
     for (int m = 0; m < Num; ++m) r[m] = out[m];

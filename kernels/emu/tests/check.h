@@ -19,6 +19,7 @@ void expect_ok(const xemb::status & st, const std::string & name);
 void run_basic_tests();
 void run_warp_tests();
 void run_bug_tests();
+void run_async_race_tests();
 void run_error_tests();
 void run_matmul_tests();
 void run_bench();

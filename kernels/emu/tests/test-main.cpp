@@ -54,6 +54,7 @@ int main(int argc, char ** argv) {
     run_warp_tests();
     run_matmul_tests();
     run_bug_tests();
+    run_async_race_tests();
     run_error_tests();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
