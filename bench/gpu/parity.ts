@@ -143,7 +143,7 @@ export async function parity(device: DeviceId, log: (s: string) => void): Promis
       await run('softmax', `${dt} [${rows}, ${d}]`, () => [input([rows, d], dt, seed++, 8)], ([x]) => ops.softmax(x!), near(dt));
     }
     for (const tdt of dt === 'f32' ? (['f32'] as DType[]) : ([dt, 'f32'] as DType[])) {
-      for (const [s, h, d] of [[33, 28, 128], [64, 16, 80]]) {
+      for (const [s, h, d] of [[33, 28, 128], [64, 16, 80]] as [number, number, number][]) {
         await run('rope', `${dt} tables ${tdt} [${s}, ${h}, ${d}]`, () => [input([s, h, d], dt, seed++, 4), input([s, d], tdt, seed++, 1), input([s, d], tdt, seed++, 1)],
           ([x, c, sn]) => ops.rope(x!, c!, sn!));
       }

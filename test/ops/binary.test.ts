@@ -10,6 +10,7 @@ import { binaryRef, type BinaryOp } from '../reference/binary.js';
 import { isFloat, roundToBits, storageToValues, type DType, type Storage, type Val } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
 import { fillElement } from '../reference/fill.js';
+import { expectKernelError } from '../harness/errors.js';
 
 const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div'];
 const DTYPES: DType[] = ['f32', 'f16', 'bf16', 'i32', 'i64', 'u8'];
@@ -194,19 +195,6 @@ describe('binary (add, sub, mul, div)', () => {
   });
 
   describe('bad input', () => {
-    async function expectKernelError(f: () => Tensor, op: string, pats: RegExp[]): Promise<void> {
-      let err: unknown;
-      try {
-        f().dispose();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(KernelError);
-      const ke = err as KernelError;
-      expect(ke.code).toBe('INVALID_ARGUMENT');
-      expect(ke.op).toBe(op);
-      for (const p of pats) expect(ke.message).toMatch(p);
-    }
 
     it.each(['i32', 'i64', 'u8'] as const)('div of %s is rejected', async (dtype) => {
       await withScope(async (s) => {

@@ -15,6 +15,7 @@ import { type ViewStep } from '../reference/copy.js';
 import { ulpStats } from '../reference/nn-common.js';
 import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
 import { addRound, layerNormNaive, layerNormRef, rmsNormHf, rmsNormRef } from '../reference/norm.js';
+import { expectKernelError } from '../harness/errors.js';
 
 const DTYPES: FloatDType[] = ['f32', 'f16', 'bf16'];
 const CROSS_NMSE: Record<FloatDType, number> = { f32: 1e-12, f16: 1e-6, bf16: 1e-4 };
@@ -192,19 +193,6 @@ describe('PyTorch fixture (tools/make-nn-fixtures.py: HF Qwen2RMSNorm and the de
 });
 
 describe('bad input', () => {
-  function expectKernelError(f: () => unknown, op: string, pats: RegExp[]) {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(KernelError);
-    const ke = err as KernelError;
-    expect(ke.code).toBe('INVALID_ARGUMENT');
-    expect(ke.op).toBe(op);
-    for (const p of pats) expect(ke.message).toMatch(p);
-  }
   const T = (shape: number[], dtype: 'f32' | 'bf16' | 'i32' = 'f32', device: DeviceId = 'cpu') =>
     Tensor.from(new Array(shape.reduce((a, b) => a * b, 1)).fill(1), { shape, dtype, device });
 

@@ -15,6 +15,7 @@ import { type ViewStep } from '../reference/copy.js';
 import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
 import { ulpStats } from '../reference/nn-common.js';
 import { ropeIdeal, ropeRef, ropeTableRef } from '../reference/rope.js';
+import { expectKernelError } from '../harness/errors.js';
 
 // [name, x base shape, x view steps, table shape]
 const GRID: [string, number[], ViewStep[], number[]][] = [
@@ -76,7 +77,7 @@ describe('rope', () => {
 
 describe('rope_cos_sin / vision_rope_cos_sin', () => {
   const posTensor = (s: { keep<T extends Tensor>(t: T): T }, rows: number[][], dtype: 'i32' | 'i64', dev: DeviceId) =>
-    s.keep(Tensor.from(dtype === 'i64' ? rows.flat().map(BigInt) : rows.flat(), { shape: rows.length === 1 ? [rows[0]!.length] : [rows.length, rows[0]!.length], dtype, device: dev }));
+    s.keep(Tensor.from(dtype === 'i64' ? BigInt64Array.from(rows.flat().map(BigInt)) : rows.flat(), { shape: rows.length === 1 ? [rows[0]!.length] : [rows.length, rows[0]!.length], dtype, device: dev }));
 
   const r = new Rng(77);
   const text = [[...Array.from({ length: 29 }, (_, i) => i), 255, 1023, 4095, 8191, 32767, 65535, 100000, 131071]];
@@ -180,19 +181,6 @@ describe('PyTorch fixture (tools/make-nn-fixtures.py: HF Qwen2.5-VL M-RoPE and v
 });
 
 describe('bad input', () => {
-  function expectKernelError(f: () => unknown, op: string, pats: RegExp[]) {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(KernelError);
-    const ke = err as KernelError;
-    expect(ke.code).toBe('INVALID_ARGUMENT');
-    expect(ke.op).toBe(op);
-    for (const p of pats) expect(ke.message).toMatch(p);
-  }
   const T = (shape: number[], dtype: 'f32' | 'bf16' | 'i32' | 'i64' = 'f32', device: DeviceId = 'cpu') =>
     Tensor.from(
       dtype === 'i64' ? new BigInt64Array(shape.reduce((a, b) => a * b, 1)) : new Array(shape.reduce((a, b) => a * b, 1)).fill(1),

@@ -14,6 +14,7 @@ import { type ViewStep } from '../reference/copy.js';
 import { softmaxRef } from '../reference/activation.js';
 import { fixtureTensor, fixtureValues, hfFixture } from '../harness/nn-fixture.js';
 import { roundTo, ulpStats } from '../reference/nn-common.js';
+import { expectKernelError } from '../harness/errors.js';
 
 const CROSS_NMSE: Record<FloatDType, number> = { f32: 1e-12, f16: 1e-6, bf16: 1e-4 };
 const GRID: [string, number[], ViewStep[]][] = [
@@ -100,25 +101,13 @@ describe('PyTorch fixture (tools/make-nn-fixtures.py: masked bf16 scores)', () =
 });
 
 describe('bad input', () => {
-  function expectKernelError(f: () => unknown, pats: RegExp[]) {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(KernelError);
-    const ke = err as KernelError;
-    expect(ke.code).toBe('INVALID_ARGUMENT');
-    expect(ke.op).toBe('softmax');
-    for (const p of pats) expect(ke.message).toMatch(p);
-  }
+  const expectOpError = (f: () => unknown, pats: RegExp[]) => expectKernelError(f, 'softmax', pats);
   it('dtypes and rank are checked, naming the argument', async () => {
     await withScope((s) => {
       for (const dev of backends()) {
-        expectKernelError(() => ops.softmax(s.keep(Tensor.from([1, 2], { shape: [2], dtype: 'i32', device: dev }))), [/x with dtype/, /received i32/]);
-        expectKernelError(() => ops.softmax(s.keep(Tensor.from([1, 2], { shape: [2], dtype: 'f32', device: dev })), { dtype: 'i64' }), [/dtype one of f32, f16, bf16/, /received i64/]);
-        expectKernelError(() => ops.softmax(s.keep(Tensor.from([1], { shape: [], dtype: 'f32', device: dev }))), [/rank >= 1/]);
+        expectOpError(() => ops.softmax(s.keep(Tensor.from([1, 2], { shape: [2], dtype: 'i32', device: dev }))), [/x with dtype/, /received i32/]);
+        expectOpError(() => ops.softmax(s.keep(Tensor.from([1, 2], { shape: [2], dtype: 'f32', device: dev })), { dtype: 'i64' }), [/dtype one of f32, f16, bf16/, /received i64/]);
+        expectOpError(() => ops.softmax(s.keep(Tensor.from([1], { shape: [], dtype: 'f32', device: dev }))), [/rank >= 1/]);
       }
     });
   });
