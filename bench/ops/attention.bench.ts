@@ -154,15 +154,17 @@ export const custom: CustomBench = {
     if (device !== 'cpu') return { markdown: 'The attention CPU target runs for --device cpu only (GPU numbers: bench/gpu/attention.ts).', data: {} };
     const repeats = ctx.quick ? 1 : 3;
     const wantPeers = ctx.peers || process.env.XEMB_BENCH_PEERS === '1';
-    const peers: PeerRun = wantPeers ? runTorch(TARGETS, ctx.header.threads, repeats) : { error: 'PyTorch not run (pass --peers)' };
     const fma = (await cpuPeaks()).fmaGflops;
     const gemm = await gemmGflops(device, repeats + 2);
     const rows: string[] = [];
     const data: Record<string, unknown>[] = [];
-    for (const [i, s] of TARGETS.entries()) {
+    let peers: PeerRun = { error: 'PyTorch not run (pass --peers)' };
+    for (const s of TARGETS) {
+      // PyTorch right before ours, case by case: on a shared machine the load changes by the minute
+      if (wantPeers) peers = runTorch([s], ctx.header.threads, repeats);
       const ms = await timeOurs(device, s, repeats);
       const gflops = attentionFlops(s) / (ms / 1e3) / 1e9;
-      const p = peers.cases?.[i];
+      const p = peers.cases?.[0];
       const ratio = p ? gflops / p.gflops : undefined;
       const peerText = p ? `${fmtTime(p.ms)} · ${p.gflops.toFixed(1)} GFLOP/s` : (peers.error ?? 'n/a');
       const sdpaText = p?.sdpaMs !== undefined ? `${fmtTime(p.sdpaMs)} · ${p.sdpaGflops!.toFixed(1)} GFLOP/s` : '– (torch < 2.0 has no SDPA)';
