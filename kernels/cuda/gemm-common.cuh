@@ -35,18 +35,10 @@ XEMB_PRIM_INLINE void mma_16816(float d[4], const uint32_t a[4], const uint32_t 
     else prim::mma_m16n8k16_f16(d, a, b, d);
 }
 
-// ldmatrix.x4 of the lane's 16-byte row at element `off` of the shared array `smem`. Under the
-// emulator the row is first read through the checked shared-memory proxy as well: the emulated
-// ldmatrix does not report its reads to the race checker, and these reads make a missing barrier
-// (or a cp.async into a stage another warp still reads) a reported race instead of a silent one.
+// ldmatrix.x4 of the lane's 16-byte row at element `off` of the shared array `smem` (the
+// emulator's race checker records the row as this lane's read).
 template <class S>
 XEMB_PRIM_INLINE void ldsm_x4(S & smem, int off, uint32_t r[4]) {
-#if defined(XEMB_CUDA_EMU)
-    for (int e = 0; e < 8; ++e) {
-        const uint16_t v = smem[off + e];
-        (void)v;
-    }
-#endif
     prim::ldmatrix_x4(r, prim::raw(smem) + off);
 }
 
