@@ -66,7 +66,32 @@ export const SHAPES: Shape[] = [
   { label: 'decode Sq=1 Sk=4096 H=28 Hkv=4 D=128', b: 1, sq: 1, sk: 4096, h: 28, hkv: 4, d: 128, causal: true, dtype: 'f32' },
 ];
 
-export const cases: BenchCase[] = SHAPES.map(att);
+// One decode step of the Qwen2 decoder against a paged cache (64-token pages, shuffled): append
+// this token's K/V (fused) and attend to 4096 keys. Bytes: the cache's K and V read once.
+function kvDecode(dtype: DType, ctxLen: number): BenchCase {
+  const h = 28;
+  const hkv = 4;
+  const d = 128;
+  const page = 64;
+  const pages = ctxLen / page;
+  return {
+    name: `attention_with_kv_cache ${dtype} decode paged P=${page} Sk=${ctxLen} H=${h} Hkv=${hkv} D=${d}`,
+    op: 'attention_with_kv_cache',
+    shape: shapeText([1, 1, h, d], [pages, page, hkv, d]),
+    bytes: 2 * ctxLen * hkv * d * size(dtype),
+    flops: 4 * ctxLen * h * d,
+    setup(device) {
+      const q = input(device, [1, 1, h, d], dtype, 1);
+      const kc = input(device, [pages, page, hkv, d], dtype, 2);
+      const vc = input(device, [pages, page, hkv, d], dtype, 3);
+      const kn = input(device, [1, 1, hkv, d], dtype, 4);
+      const table = [Array.from({ length: pages }, (_, i) => (i * 37) % pages)]; // 37 is coprime to the page count
+      return runner(() => ops.attentionWithKvCache(q, kc, vc, { cacheSeqlens: [ctxLen - 1], kNew: kn, vNew: kn, blockTable: table, causal: true }), [q, kc, vc, kn]);
+    },
+  };
+}
+
+export const cases: BenchCase[] = [...SHAPES.map(att), kvDecode('bf16', 4096)];
 
 // ---- the CPU target, with peers in the same run ----
 

@@ -22,7 +22,10 @@ namespace xemb::cuda {
 status attention_supports(const attention_params & p) {
     if (p.q.type != dtype::f16 && p.q.type != dtype::bf16)
         return make_status(status_code::unsupported, std::string("attention: the CUDA kernels take q/k/v in f16 or bf16, received ") + dtype_name(p.q.type));
-    if (p.h > 65535) return make_status(status_code::unsupported, "attention: the CUDA kernel supports at most 65535 query heads (grid.z), received " + std::to_string(p.h));
+    for (const tensor * t : {&p.q, &p.k, &p.v})
+        if (t->offset % 8 != 0)
+            return make_status(status_code::unsupported, "attention: the CUDA kernel needs 16-byte aligned q/k/v (cp.async; the TS op copies others), received a view at element offset " + std::to_string(t->offset));
+    if (p.hkv > 65535) return make_status(status_code::unsupported, "attention: the CUDA kernel supports at most 65535 key/value heads (grid.z), received " + std::to_string(p.hkv));
     if (!p.varlen && p.batch > 65535) return make_status(status_code::unsupported, "attention: the CUDA kernel supports batch <= 65535 (grid.y), received " + std::to_string(p.batch));
     const int64_t g = p.h / p.hkv;
     const int64_t gx = p.varlen ? (p.sq * g + attn::BM - 1) / attn::BM + p.batch : (p.sq * g + attn::BM - 1) / attn::BM;
@@ -35,9 +38,9 @@ status attention_kv_supports(const attention_kv_params & p) {
         return make_status(status_code::unsupported, std::string("attention_with_kv_cache: the CUDA kernels take q and the cache in f16 or bf16, received ") + dtype_name(p.q.type));
     if (p.batch > 65535 || p.hkv > 65535)
         return make_status(status_code::unsupported, "attention_with_kv_cache: the CUDA kernel supports batch and Hkv <= 65535, received " + std::to_string(p.batch) + ", " + std::to_string(p.hkv));
-    for (const tensor * t : {&p.k_cache, &p.v_cache})
+    for (const tensor * t : {&p.q, &p.k_cache, &p.v_cache})
         if (t->offset % 8 != 0)
-            return make_status(status_code::unsupported, "attention_with_kv_cache: the CUDA kernel needs 16-byte aligned caches (cp.async), received a view at element offset " + std::to_string(t->offset));
+            return make_status(status_code::unsupported, "attention_with_kv_cache: the CUDA kernel needs 16-byte aligned q and caches (cp.async), received a view at element offset " + std::to_string(t->offset));
     return status::success();
 }
 
