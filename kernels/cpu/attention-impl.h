@@ -61,6 +61,28 @@ template <class E> inline float ld(const E * p, int64_t i) {
     else return to_f32(p[i]);
 }
 
+// st[j][0 .. NQU*VW) = sum_c kb[j][c] qt[c][...] for keys j < nkr, KJ keys per pass so each Q
+// vector feeds KJ accumulators (NQU: query vectors in use, a constant so they stay in registers).
+template <int NQU, int KJ>
+inline void st_tile(const float * qt, const float * kb, float * st, int64_t d, int64_t dp, int64_t nkr) {
+    for (int64_t j = 0; j < nkr; j += KJ) {
+        vf acc[KJ][NQU];
+        for (int a = 0; a < KJ; ++a)
+            for (int n = 0; n < NQU; ++n) acc[a][n] = vf{};
+        for (int64_t c = 0; c < d; ++c) {
+            const float * qr = qt + c * BQ;
+            vf kv[KJ];
+            for (int a = 0; a < KJ; ++a) kv[a] = splat(kb[(j + a) * dp + c]);
+            for (int n = 0; n < NQU; ++n) {
+                const vf x = vload(qr + n * VW);
+                for (int a = 0; a < KJ; ++a) acc[a][n] += kv[a] * x;
+            }
+        }
+        for (int a = 0; a < KJ; ++a)
+            for (int n = 0; n < NQU; ++n) vstore(st + (j + a) * BQ + n * VW, acc[a][n]);
+    }
+}
+
 // The tile is computed transposed, S^T [keys][queries], so that everything per query (max,
 // sum, scale) is a vector over 16 (AVX-512) queries and the K rows are used as they are stored:
 // no horizontal reductions and no per-tile transpose (Q is transposed once per task).
@@ -111,6 +133,7 @@ void block(const attn_task & t, float * scratch) {
         hi_max = hi[i] > hi_max ? hi[i] : hi_max;
     }
     const int64_t jlo = lo_min, jhi = hi_max;
+    const int nqv = static_cast<int>((t.nq + VW - 1) / VW) <= 2 ? static_cast<int>((t.nq + VW - 1) / VW) : NQ;  // query vectors in use
 
     for (int64_t j0 = jlo; j0 < jhi; j0 += BK) {
         const int64_t nk = jhi - j0 < BK ? jhi - j0 : BK;
@@ -124,33 +147,21 @@ void block(const attn_task & t, float * scratch) {
             for (int64_t jj = nk; jj < BK; ++jj)
                 for (int64_t c = 0; c < dp; ++c) kb[jj * dp + c] = vt[jj * dp + c] = 0.0f;
 
-        // S^T = K Qt, KJ keys per pass so each Q vector feeds KJ accumulators.
+        // S^T = K Qt over the query vectors that hold rows (decode: G rows, one vector).
         const int64_t nkr = (nk + KJ - 1) / KJ * KJ;
-        for (int64_t j = 0; j < nkr; j += KJ) {
-            vf acc[KJ][NQ];
-            for (int a = 0; a < KJ; ++a)
-                for (int n = 0; n < NQ; ++n) acc[a][n] = vf{};
-            for (int64_t c = 0; c < d; ++c) {
-                const float * qr = qt + c * BQ;
-                vf kv[KJ];
-                for (int a = 0; a < KJ; ++a) kv[a] = splat(kb[(j + a) * dp + c]);
-                for (int n = 0; n < NQ; ++n) {
-                    const vf x = vload(qr + n * VW);
-                    for (int a = 0; a < KJ; ++a) acc[a][n] += kv[a] * x;
-                }
-            }
-            for (int a = 0; a < KJ; ++a)
-                for (int n = 0; n < NQ; ++n) vstore(st + (j + a) * BQ + n * VW, acc[a][n]);
-        }
+        if (nqv == 1) st_tile<1, KJ>(qt, kb, st, d, dp, nkr);
+        else if (nqv == 2) st_tile<2, KJ>(qt, kb, st, d, dp, nkr);
+        else st_tile<NQ, KJ>(qt, kb, st, d, dp, nkr);
         if (cap)
-            for (int64_t e = 0; e < nk * BQ; ++e) st[e] = capmul * std::tanh(st[e]);
+            for (int64_t jj = 0; jj < nk; ++jj)
+                for (int64_t i = 0; i < nqv * VW; ++i) st[jj * BQ + i] = capmul * std::tanh(st[jj * BQ + i]);
         for (int64_t jj = nk; jj < BK; ++jj)
             for (int64_t i = 0; i < BQ; ++i) st[jj * BQ + i] = -INFINITY;
         // Mask only tiles that some row does not see whole.
         if (j0 < lo_max || j0 + nk > hi_min) {
             for (int64_t jj = 0; jj < nk; ++jj) {
                 const vi jv = vi{} + static_cast<int32_t>(j0 + jj);
-                for (int n = 0; n < NQ; ++n) {
+                for (int n = 0; n < nqv; ++n) {
                     vi lv, hv;
                     std::memcpy(&lv, lo + n * VW, sizeof lv);
                     std::memcpy(&hv, hi + n * VW, sizeof hv);
@@ -163,7 +174,7 @@ void block(const attn_task & t, float * scratch) {
 
         // Online softmax, a vector of queries at a time.
         float alpha[BQ];
-        for (int n = 0; n < NQ; ++n) {
+        for (int n = 0; n < nqv; ++n) {
             vf mx = splat(-INFINITY);
             for (int64_t jj = 0; jj < nk; ++jj) {
                 const vf x = vload(st + jj * BQ + n * VW);
