@@ -3,8 +3,10 @@
 // 16 x 16 f32 with TDPBF16PS, k in steps of 32. B panels keep the bf16x2 layout [K/2][32][2] (a
 // B tile is 16 pair-rows of 16 columns, row stride 128 bytes) with K zero-padded to a multiple
 // of 32; an A panel is 32 rows x kc (k zero-padded to 32) row-major, loaded as two A tiles.
-// kc 1024 / mc 256 (measured best of 256..2048 / 64..256 at 256 x 4096 x 4096): the C tiles are
-// loaded and stored once per kc block, and that traffic, not TDPBF16PS, bounds smaller kc.
+// kc 256 / mc 128 (measured best of kc 128..4096 x mc 64..256 at 256 x 4096 x 4096, 1 thread,
+// load average ~2: ~1.05-1.15 TFLOP/s vs ~0.75 at kc 1024): a 16 KiB B micro-panel (256 x 32) stays
+// in L1 while the A panels stream from L2; kc 512 (32 KiB B + 32 KiB A panel > 48 KiB L1) is the
+// worst point of the sweep.
 // Numerics as vdpbf16ps (gemm-avx512bf16.cpp): exact bf16 products accumulated in f32, bf16
 // denormal inputs and f32 denormal results flushed to zero, order within a tile step unspecified.
 // Reference: Intel SDM vol. 1 ch. 20 (AMX) and TDPBF16PS; Linux Documentation/arch/x86/xstate.rst
@@ -101,15 +103,17 @@ void kernel(int64_t kc, const void * ap_, const void * bp_, float * c, int64_t l
         _tile_zero(2);
         _tile_zero(3);
     }
+    // each tile load right before its first use, so TDPBF16PS on tile 0 starts while the other
+    // operands are still arriving
     for (int64_t k = 0; k < kcp; k += KSTEP) {
         const char * a = ap + k * 2;
         const char * b = bp + (k / 2) * sb;
         _tile_loadd(4, a, sa);
-        _tile_loadd(5, a + 16 * sa, sa);
         _tile_loadd(6, b, sb);
-        _tile_loadd(7, b + 64, sb);
         _tile_dpbf16ps(0, 4, 6);
+        _tile_loadd(7, b + 64, sb);
         _tile_dpbf16ps(1, 4, 7);
+        _tile_loadd(5, a + 16 * sa, sa);
         _tile_dpbf16ps(2, 5, 6);
         _tile_dpbf16ps(3, 5, 7);
     }
@@ -137,6 +141,6 @@ bool usable() {
 }
 
 extern const gemm_isa table;
-const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 1024, 256, pack_b, pack_a, kernel, nullptr};
+const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 256, 128, pack_b, pack_a, kernel, nullptr};
 
 }  // namespace xemb::cpu::gemm_amx

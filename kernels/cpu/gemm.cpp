@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "../../native/elem.h"
 #include "../../native/thread-pool.h"
@@ -37,6 +40,20 @@ const gemm_isa & gemm_isa_for(dtype a, dtype b) {
 }
 
 namespace {
+
+// Large buffers (packed weights, packed A) on 2 MiB boundaries with transparent huge pages
+// requested (the common THP mode is madvise-only): the GEMM streams them, and with 4 KiB pages
+// every 4 KiB of a streamed B panel costs a TLB miss (AMX 256 x 4096 x 4096, 1 thread: +15%).
+void * alloc_big(size_t bytes) {
+    constexpr size_t huge = size_t(2) << 20;
+    if (bytes < huge) return std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    const size_t n = (bytes + huge - 1) / huge * huge;
+    void * p = std::aligned_alloc(huge, n);
+#ifdef __linux__
+    if (p) madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 // Per-thread working memory that grows and is reused across calls (pool threads live as long
 // as the device).
@@ -67,20 +84,43 @@ void store(void * p, dtype t, int64_t i, float v) {
     else static_cast<float *>(p)[i] = v;
 }
 
-// rows x cols of f32 acc (row stride lda) -> c at (m0, n0): + bias, rounded to c's dtype
+// f32_to_bf16 without a branch, so that the loops below vectorise (same result, NaN included)
+inline uint16_t to_bf16(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    const uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    return (u & 0x7fffffffu) > 0x7f800000u ? 0x7fc0u : static_cast<uint16_t>(r);
+}
+
+// rows x cols of f32 acc (row stride lda) -> c at (m0, n0): + bias, rounded to c's dtype. Column
+// chunks: the bias is widened once per chunk and the row loops stay plain vectorisable loops.
 void epilogue(const float * acc, int64_t lda, int64_t rows, int64_t cols, const gemm_out & c, int64_t m0, int64_t n0) {
-    for (int64_t i = 0; i < rows; ++i) {
-        const float * s = acc + i * lda;
-        const int64_t o = (m0 + i) * c.ldc + n0;
-        if (c.type == dtype::f32) {
-            float * d = static_cast<float *>(c.data) + o;
-            if (c.bias) {
-                for (int64_t j = 0; j < cols; ++j) d[j] = s[j] + load_f32(c.bias, c.bias_type, n0 + j);
-            } else if (d != s) {
-                std::memcpy(d, s, static_cast<size_t>(cols) * 4);
+    constexpr int64_t chunk = 256;
+    alignas(64) float bias[chunk];
+    for (int64_t j0 = 0; j0 < cols; j0 += chunk) {
+        const int64_t w = std::min(chunk, cols - j0);
+        if (c.bias)
+            for (int64_t j = 0; j < w; ++j) bias[j] = load_f32(c.bias, c.bias_type, n0 + j0 + j);
+        for (int64_t i = 0; i < rows; ++i) {
+            const float * s = acc + i * lda + j0;
+            const int64_t o = (m0 + i) * c.ldc + n0 + j0;
+            if (c.type == dtype::f32) {
+                float * d = static_cast<float *>(c.data) + o;
+                if (c.bias) {
+                    for (int64_t j = 0; j < w; ++j) d[j] = s[j] + bias[j];
+                } else if (d != s) {
+                    std::memcpy(d, s, static_cast<size_t>(w) * 4);
+                }
+            } else if (c.type == dtype::bf16) {
+                uint16_t * d = static_cast<uint16_t *>(c.data) + o;
+                if (c.bias) {
+                    for (int64_t j = 0; j < w; ++j) d[j] = to_bf16(s[j] + bias[j]);
+                } else {
+                    for (int64_t j = 0; j < w; ++j) d[j] = to_bf16(s[j]);
+                }
+            } else {
+                for (int64_t j = 0; j < w; ++j) store(c.data, c.type, o + j, c.bias ? s[j] + bias[j] : s[j]);
             }
-        } else {
-            for (int64_t j = 0; j < cols; ++j) store(c.data, c.type, o + j, c.bias ? s[j] + load_f32(c.bias, c.bias_type, n0 + j) : s[j]);
         }
     }
 }
@@ -99,7 +139,7 @@ status pack_b_all(const gemm_isa & isa, const gemm_operand & b, int64_t N, int64
     out.n = N;
     out.k = K;
     out.bytes = panel * static_cast<size_t>(np);
-    out.data = {static_cast<unsigned char *>(std::aligned_alloc(64, (out.bytes + 63) / 64 * 64 + 64)), &std::free};
+    out.data = {static_cast<unsigned char *>(alloc_big(out.bytes + 64)), &std::free};
     if (!out.data) return make_status(status_code::out_of_memory, "gemm: could not allocate " + std::to_string(out.bytes) + " bytes for packed weights");
     unsigned char * base = out.data.get();
     pool.parallel_for(np, 4, [&](int64_t p0, int64_t p1) {
@@ -138,9 +178,12 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
     const int64_t kcp_max = gemm_k_padded(isa, isa.kc);
     const int64_t nkb = (K + isa.kc - 1) / isa.kc;
     const size_t ablock = static_cast<size_t>(mc * kcp_max) * es;
+    // row stride of the f32 buffer: one cache line more than the task's columns, so that the rows
+    // of a C tile (1024 columns = 4 KiB apart otherwise) do not all fall into one L1 set
+    const int64_t cpad = 16;
     std::unique_ptr<unsigned char, void (*)(void *)> a_all(nullptr, &std::free);
     if (nt > 1 && static_cast<double>(ablock) * mt * nkb <= 256.0 * (1 << 20))
-        a_all.reset(static_cast<unsigned char *>(std::aligned_alloc(64, ablock * mt * nkb)));
+        a_all.reset(static_cast<unsigned char *>(alloc_big(ablock * mt * nkb)));
     if (a_all) {
         pool.parallel_for(mt * nkb, 1, [&](int64_t q0, int64_t q1) {
             for (int64_t q = q0; q < q1; ++q) {
@@ -152,7 +195,7 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
 
     pool.parallel_for(threads, 1, [&](int64_t, int64_t) {
         auto * ap_buf = a_all ? nullptr : static_cast<unsigned char *>(tl_a.get(ablock));
-        float * cbuf = direct ? nullptr : static_cast<float *>(tl_c.get(static_cast<size_t>(mc * ppt * nr) * 4));
+        float * cbuf = direct ? nullptr : static_cast<float *>(tl_c.get(static_cast<size_t>(mc * (ppt * nr + cpad)) * 4));
         if ((!a_all && !ap_buf) || (!direct && !cbuf)) {
             oom = true;
             return;
@@ -164,7 +207,7 @@ status gemm_packed(int64_t M, const gemm_operand & a, const packed_b & b, const 
             const int64_t p0 = ni * ppt, p1 = std::min(np, p0 + ppt);
             const int64_t n0 = p0 * nr, cols = std::min(N, p1 * nr) - n0;
             float * C = direct ? static_cast<float *>(c.data) + m0 * c.ldc + n0 : cbuf;
-            const int64_t ldc = direct ? c.ldc : (p1 - p0) * nr;
+            const int64_t ldc = direct ? c.ldc : (p1 - p0) * nr + cpad;
             for (int64_t k0 = 0; k0 < K; k0 += isa.kc) {
                 const int64_t kcur = std::min(isa.kc, K - k0);
                 const int64_t kcp = gemm_k_padded(isa, kcur);
