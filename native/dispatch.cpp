@@ -1,6 +1,8 @@
 #include "dispatch.h"
 
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "device.h"
 #include "params/all.h"
@@ -38,6 +40,18 @@ status prepare(op_id id, op_args & args, device *& dev, std::shared_ptr<P> & out
     return status::success();
 }
 
+// Params of ops that write some inputs in place list them in `in_place()`.
+template <class P, class = void>
+struct has_in_place : std::false_type {};
+template <class P>
+struct has_in_place<P, std::void_t<decltype(std::declval<const P &>().in_place())>> : std::true_type {};
+
+template <class P>
+std::vector<const tensor *> in_place_of(const P & p) {
+    if constexpr (has_in_place<P>::value) return p.in_place();
+    else return {};
+}
+
 template <class P>
 status run_typed(op_id id, op_args & args, std::vector<tensor> & outputs) {
     device * dev = nullptr;
@@ -60,20 +74,24 @@ status run_typed(op_id id, op_args & args, std::vector<tensor> & outputs) {
     const kernel_fn fn = dev->kernels().rows[static_cast<int>(id)].fn;
     dev->queue().enqueue(op_name(id), [p, fn, dev, id]() -> status {
         // Data derived from a failed op stays marked as failed instead of becoming valid-looking.
+        const std::vector<const tensor *> in_place = in_place_of(*p);
         for (const tensor * in : p->inputs()) {
             if (in->store->poison) {
                 for (tensor * o : p->outputs()) o->store->poison = in->store->poison;
+                for (const tensor * w : in_place) w->store->poison = in->store->poison;
                 return status::success();
             }
         }
         // caches of derived data (packed GEMM weights) must see that this storage changes
         for (tensor * o : p->outputs()) o->store->version.fetch_add(1, std::memory_order_release);
+        for (const tensor * w : in_place) w->store->version.fetch_add(1, std::memory_order_release);
         status st = fn(p.get(), dev->context(id));
         if (!st.ok()) {
             st.op = op_name(id);
             dev->note_status(st);
             auto poison = std::make_shared<const status>(st);
             for (tensor * o : p->outputs()) o->store->poison = poison;
+            for (const tensor * w : in_place) w->store->poison = poison;
         }
         return st;
     });

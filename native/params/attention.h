@@ -350,6 +350,13 @@ struct attention_kv_params {
         if (num_splits > 1) r.insert(r.end(), {&ws_o, &ws_lse});
         return r;
     }
+    // Written in place (the kNew/vNew append): dispatch bumps their storage version before the
+    // kernel (derived-data caches see the change) and poisons them when the op fails or is
+    // skipped, so a cache that missed its append is never read as if valid.
+    std::vector<const tensor *> in_place() const {
+        if (!has_new) return {};
+        return {&k_cache, &v_cache};
+    }
     // k_cache / v_cache are read (and written in place when has_new): listed as inputs so a
     // failed producer poisons this op's outputs.
     std::vector<const tensor *> inputs() const {

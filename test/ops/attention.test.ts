@@ -5,13 +5,14 @@
 // naive same-precision implementation; lse within nmse 1e-9; CUDA f16/bf16 only (f32 is
 // UNSUPPORTED there). Bad input is a KernelError at the call.
 import { describe, expect, it } from 'vitest';
-import { KernelError, Tensor, ops, type DeviceId } from '../../src/index.js';
+import { KernelError, Tensor, ops, synchronize, type DeviceId } from '../../src/index.js';
 import { backendSummary, backends, cudaNotice } from '../harness/backends.js';
 import { expectBackendsAgree, expectClose, nmse, toNumbers } from '../harness/compare.js';
 import { withScope, type Scope } from '../harness/guard.js';
 import { Rng, makeInput } from '../harness/random.js';
 import { type FloatDType, type Storage } from '../reference/cast.js';
 import { type ViewStep } from '../reference/copy.js';
+import { expectKernelError } from '../harness/errors.js';
 import { attentionNaive, attentionRef, denseSegments, varlenSegments, type AttnProblem } from '../reference/attention.js';
 
 const EPS = 1e-12;
@@ -230,19 +231,7 @@ describe('attention', () => {
   });
 
   describe('bad input', () => {
-    function expectKernelError(f: () => unknown, code: string, pats: RegExp[]): void {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(KernelError);
-      const ke = err as KernelError;
-      expect(ke.code).toBe(code);
-      expect(ke.op).toBe('attention');
-      for (const p of pats) expect(ke.message).toMatch(p);
-    }
+    const expectAttnError = (f: () => unknown, code: string, pats: RegExp[]) => expectKernelError(f, 'attention', pats, code);
     const T = (s: Scope, shape: number[], dtype: 'f32' | 'f16' | 'i32' = 'f32', device: DeviceId = 'cpu') =>
       s.keep(Tensor.from(new Array(shape.reduce((x, y) => x * y, 1)).fill(1), { shape, dtype, device }));
 
@@ -252,18 +241,18 @@ describe('attention', () => {
           const dt = dev === 'cpu' ? 'f32' : 'f16';
           const q = T(s, [1, 4, 4, 64], dt, dev);
           const kv = T(s, [1, 4, 2, 64], dt, dev);
-          expectKernelError(() => ops.attention(q, T(s, [1, 4, 2, 80], dt, dev), T(s, [1, 4, 2, 80], dt, dev)), 'INVALID_ARGUMENT', [/head dim 64/, /received \[1, 4, 2, 80\]/]);
-          expectKernelError(() => ops.attention(q, T(s, [1, 4, 3, 64], dt, dev), T(s, [1, 4, 3, 64], dt, dev)), 'INVALID_ARGUMENT', [/multiple of the key\/value heads/, /\[1, 4, 3, 64\]/]);
-          expectKernelError(() => ops.attention(q, kv, T(s, [1, 5, 2, 64], dt, dev)), 'INVALID_ARGUMENT', [/v of the shape of k \[1, 4, 2, 64\]/, /received \[1, 5, 2, 64\]/]);
-          expectKernelError(() => ops.attention(q, T(s, [2, 4, 2, 64], dt, dev), T(s, [2, 4, 2, 64], dt, dev)), 'INVALID_ARGUMENT', [/batch 1/, /received \[2, 4, 2, 64\]/]);
-          expectKernelError(() => ops.attention(T(s, [1, 4, 4, 32], dt, dev), T(s, [1, 4, 2, 32], dt, dev), T(s, [1, 4, 2, 32], dt, dev)), 'INVALID_ARGUMENT', [/head dim D one of 64, 72, 80, 96, 128, 256/, /\[1, 4, 4, 32\]/]);
-          expectKernelError(() => ops.attention(T(s, [4, 4, 64], dt, dev), kv, kv), 'INVALID_ARGUMENT', [/q of shape \[B, Sq, H, D\]/, /received \[4, 4, 64\]/]);
-          expectKernelError(() => ops.attention(q, T(s, [1, 4, 2, 64], dt === 'f32' ? 'f16' : 'f32', dev), kv), 'INVALID_ARGUMENT', [/k with the dtype of q/]);
-          expectKernelError(() => ops.attention(T(s, [1, 4, 4, 64], 'i32', dev), kv, kv), 'INVALID_ARGUMENT', [/q with dtype one of f32, f16, bf16, received i32/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { window: [-2, 0] }), 'INVALID_ARGUMENT', [/window_left >= 0 or -1/, /received -2/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { window: [0, -5] }), 'INVALID_ARGUMENT', [/window_right/, /received -5/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { softcap: -1 }), 'INVALID_ARGUMENT', [/softcap finite and >= 0/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { scale: NaN }), 'INVALID_ARGUMENT', [/scale finite and non-zero/]);
+          expectAttnError(() => ops.attention(q, T(s, [1, 4, 2, 80], dt, dev), T(s, [1, 4, 2, 80], dt, dev)), 'INVALID_ARGUMENT', [/head dim 64/, /received \[1, 4, 2, 80\]/]);
+          expectAttnError(() => ops.attention(q, T(s, [1, 4, 3, 64], dt, dev), T(s, [1, 4, 3, 64], dt, dev)), 'INVALID_ARGUMENT', [/multiple of the key\/value heads/, /\[1, 4, 3, 64\]/]);
+          expectAttnError(() => ops.attention(q, kv, T(s, [1, 5, 2, 64], dt, dev)), 'INVALID_ARGUMENT', [/v of the shape of k \[1, 4, 2, 64\]/, /received \[1, 5, 2, 64\]/]);
+          expectAttnError(() => ops.attention(q, T(s, [2, 4, 2, 64], dt, dev), T(s, [2, 4, 2, 64], dt, dev)), 'INVALID_ARGUMENT', [/batch 1/, /received \[2, 4, 2, 64\]/]);
+          expectAttnError(() => ops.attention(T(s, [1, 4, 4, 32], dt, dev), T(s, [1, 4, 2, 32], dt, dev), T(s, [1, 4, 2, 32], dt, dev)), 'INVALID_ARGUMENT', [/head dim D one of 64, 72, 80, 96, 128, 256/, /\[1, 4, 4, 32\]/]);
+          expectAttnError(() => ops.attention(T(s, [4, 4, 64], dt, dev), kv, kv), 'INVALID_ARGUMENT', [/q of shape \[B, Sq, H, D\]/, /received \[4, 4, 64\]/]);
+          expectAttnError(() => ops.attention(q, T(s, [1, 4, 2, 64], dt === 'f32' ? 'f16' : 'f32', dev), kv), 'INVALID_ARGUMENT', [/k with the dtype of q/]);
+          expectAttnError(() => ops.attention(T(s, [1, 4, 4, 64], 'i32', dev), kv, kv), 'INVALID_ARGUMENT', [/q with dtype one of f32, f16, bf16, received i32/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { window: [-2, 0] }), 'INVALID_ARGUMENT', [/window_left >= 0 or -1/, /received -2/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { window: [0, -5] }), 'INVALID_ARGUMENT', [/window_right/, /received -5/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { softcap: -1 }), 'INVALID_ARGUMENT', [/softcap finite and >= 0/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { scale: NaN }), 'INVALID_ARGUMENT', [/scale finite and non-zero/]);
         }
       });
     });
@@ -274,12 +263,12 @@ describe('attention', () => {
           const dt = dev === 'cpu' ? 'f32' : 'f16';
           const q = T(s, [10, 2, 64], dt, dev);
           const kv = T(s, [12, 2, 64], dt, dev);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [1, 10], cuSeqlensK: [0, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q\[0\] = 0/, /received 1/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 6, 4, 10], cuSeqlensK: [0, 4, 8, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q non-decreasing/, /\[2\] = 4 < cu_seqlens_q\[1\] = 6/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 10], cuSeqlensK: [0, 11] }), 'INVALID_ARGUMENT', [/cu_seqlens_k\[1\] = 12 \(the packed length\)/, /received 11/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 10], cuSeqlensK: [0, 6, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_k of the shape of cu_seqlens_q \[2\]/, /received \[3\]/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: T(s, [2], 'f32', dev), cuSeqlensK: [0, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q with dtype i32, received f32/]);
-          expectKernelError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0], cuSeqlensK: [0] }), 'INVALID_ARGUMENT', [/\[B \+ 1\] with B >= 1/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [1, 10], cuSeqlensK: [0, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q\[0\] = 0/, /received 1/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 6, 4, 10], cuSeqlensK: [0, 4, 8, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q non-decreasing/, /\[2\] = 4 < cu_seqlens_q\[1\] = 6/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 10], cuSeqlensK: [0, 11] }), 'INVALID_ARGUMENT', [/cu_seqlens_k\[1\] = 12 \(the packed length\)/, /received 11/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 10], cuSeqlensK: [0, 6, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_k of the shape of cu_seqlens_q \[2\]/, /received \[3\]/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: T(s, [2], 'f32', dev), cuSeqlensK: [0, 12] }), 'INVALID_ARGUMENT', [/cu_seqlens_q with dtype i32, received f32/]);
+          expectAttnError(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0], cuSeqlensK: [0] }), 'INVALID_ARGUMENT', [/\[B \+ 1\] with B >= 1/]);
           expect(() => ops.attention(q, kv, kv, { cuSeqlensQ: [0, 10] })).toThrowError(TypeError);
         }
       });
@@ -290,7 +279,7 @@ describe('attention', () => {
       await withScope((s) => {
         for (const dev of emu) {
           const q = T(s, [1, 4, 2, 64], 'f32', dev);
-          expectKernelError(() => ops.attention(q, q, q), 'UNSUPPORTED', [/f16 or bf16/, /received f32/]);
+          expectAttnError(() => ops.attention(q, q, q), 'UNSUPPORTED', [/f16 or bf16/, /received f32/]);
         }
       });
     });
@@ -410,6 +399,28 @@ describe('attentionWithKvCache', () => {
     });
   });
 
+  it('an append that does not happen poisons the cache: kCache/vCache reject instead of being read stale', async () => {
+    await withScope(async (s) => {
+      for (const dev of backends()) {
+        const dt = dev === 'cpu' ? 'f32' : 'f16';
+        const T = (shape: number[]) => s.keep(Tensor.from(new Array(shape.reduce((x, y) => x * y, 1)).fill(0.5), { shape, dtype: dt, device: dev }));
+        const q = T([1, 1, 2, 64]);
+        const kc = T([1, 8, 1, 64]);
+        const vc = T([1, 8, 1, 64]);
+        const untouched = T([1, 8, 1, 64]);
+        // kNew comes from an op that fails while running (row 5 of a 3-row table)
+        const bad = s.keep(Tensor.from(Int32Array.from([5]), { dtype: 'i32', device: dev }));
+        const kn = s.keep(s.keep(ops.indexSelect(T([3, 1, 64]), 0, bad)).reshape([1, 1, 1, 64]));
+        const vn = T([1, 1, 1, 64]);
+        const out = s.keep(ops.attentionWithKvCache(q, kc, vc, { cacheSeqlens: [2], kNew: kn, vNew: vn }));
+        for (const [name, t] of [['out', out], ['kCache', kc], ['vCache', vc]] as const)
+          await expect(t.data(), `${name} on ${dev}`).rejects.toBeInstanceOf(KernelError);
+        await synchronize(dev).catch(() => undefined);
+        expect(Array.from((await untouched.data()) as ArrayLike<number>).length).toBe(8 * 64);
+      }
+    });
+  });
+
   it('bad input: cache too small, page out of range, bad page size, negative length, mismatched kNew', async () => {
     await withScope((s) => {
       for (const dev of backends()) {
@@ -419,18 +430,7 @@ describe('attentionWithKvCache', () => {
         const kc = T([2, 10, 1, 64]);
         const kn = T([2, 1, 1, 64]);
         const pc = T([4, 16, 1, 64]);
-        const err = (f: () => unknown, pats: RegExp[]) => {
-          let e: unknown;
-          try {
-            f();
-          } catch (x) {
-            e = x;
-          }
-          expect(e).toBeInstanceOf(KernelError);
-          expect((e as KernelError).op).toBe('attention_with_kv_cache');
-          expect((e as KernelError).code).toBe('INVALID_ARGUMENT');
-          for (const p of pats) expect((e as KernelError).message).toMatch(p);
-        };
+        const err = (f: () => unknown, pats: RegExp[]) => expectKernelError(f, 'attention_with_kv_cache', pats);
         err(() => ops.attentionWithKvCache(q, kc, kc, { cacheSeqlens: [3, 10], kNew: kn, vNew: kn }), [/cache too small/, /cache_seqlens\[1\] \+ Snew <= 10/, /received 10 \+ 1/]);
         err(() => ops.attentionWithKvCache(q, pc, pc, { cacheSeqlens: [3, 20], blockTable: [[0, 1], [2, 4]] }), [/block_table\[1, 1\] in \[0, 4\)/, /received 4/]);
         err(() => ops.attentionWithKvCache(q, pc, pc, { cacheSeqlens: [3, 20], blockTable: [[0, 1], [-1, 2]] }), [/block_table\[1, 0\]/, /received -1/]);
