@@ -42,6 +42,15 @@ bool is_sticky(cudaError_t e) {
     }
 }
 
+size_t max_dynamic_shared() {
+    int dev = 0, v = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&v, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return 49152;
+    }
+    return static_cast<size_t>(v);
+}
+
 status status_from_cuda(cudaError_t e, const char * what) {
     if (e == cudaSuccess) return status::success();
     std::string msg = std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";

@@ -55,7 +55,8 @@ struct site {
 
 // Runs `call(arg)` as kernel `name` on every thread of every block, block after block (x fastest,
 // then y, z). Validates the configuration like cudaLaunchKernel (threads per block <= 1024,
-// block.z <= 64, grid.y/z <= 65535, dynamic shared memory <= 48 KiB without opt-in, parameters
+// block.z <= 64, grid.y/z <= 65535, dynamic shared memory <= 227 KiB (sm_90; prim/launch.cuh
+// makes the opt-in above 48 KiB), parameters
 // <= 32764 bytes); a block of zero threads or an empty grid is an error here, prim/launch.cuh
 // returns success for an empty grid before calling this. Returns ok or the first fault.
 // Not re-entrant: a launch from inside a kernel (dynamic parallelism) is reported.

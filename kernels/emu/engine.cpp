@@ -373,8 +373,6 @@ status run_kernel(const char * name, dim3 grid, dim3 block, size_t dyn_smem, siz
         return config_error(name, "grid " + fmt3(grid.x, grid.y, grid.z) + " exceeds x <= 2^31-1, y, z <= 65535");
     if (dyn_smem > 232448)
         return config_error(name, std::to_string(dyn_smem) + " bytes of dynamic shared memory; a block can have at most 227 KiB (232448 bytes; 228 KiB per SM on sm_90)");
-    if (dyn_smem > 49152)
-        return config_error(name, std::to_string(dyn_smem) + " bytes of dynamic shared memory needs the cudaFuncAttributeMaxDynamicSharedMemorySize opt-in above 48 KiB, which prim/launch.cuh does not make");
     if (param_bytes > 32764)
         return config_error(name, std::to_string(param_bytes) + " bytes of kernel parameters; the limit is 32764 bytes (4 KiB before CUDA 12.1)");
     e.opt = thread_options();

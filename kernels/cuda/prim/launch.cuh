@@ -2,7 +2,8 @@
 // Configuration"). Launch-configuration errors come back as a status naming the kernel, never
 // an abort; empty grids launch nothing. Under the emulator (XEMB_CUDA_EMU) the kernel runs to
 // completion in kernels/emu before launch returns, and kernel bugs it detects (races, barrier
-// divergence, bad warp masks, out-of-range shared indices) come back as the status.
+// divergence, bad warp masks, out-of-range shared indices) come back as the status. Launches
+// asking for more than 48 KiB of dynamic shared memory make the opt-in that needs.
 #pragma once
 #if defined(XEMB_CUDA_EMU)
 #include "emu-compat.h"
@@ -37,13 +38,30 @@ status launch(const char * name, void (*kernel)(KArgs...), dim3 grid, dim3 block
     return ::xemb::emu::run_kernel(name, grid, block, smem, sizeof(b.args), call, &b);
 }
 
+// The emulator models sm_90: 227 KiB of dynamic shared memory per block after the opt-in.
+inline size_t max_dynamic_shared() { return 232448; }
+
 #else
 
 status status_from_cuda(cudaError_t e, const char * what);
 
+// Dynamic shared memory a block of the current device may use after the opt-in
+// (cudaDevAttrMaxSharedMemoryPerBlockOptin: 227 KiB on sm_90, 163 KiB on sm_80, 99 KiB on
+// sm_86/89). Kernels that size their tiles by it pick a variant before launching.
+size_t max_dynamic_shared();
+
 template <class... KArgs, class... Args>
 status launch(const char * name, void (*kernel)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream, Args &&... args) {
     if (grid.x == 0 || grid.y == 0 || grid.z == 0) return status::success();
+    if (smem > 49152) {
+        // above 48 KiB a kernel must opt in (Guide, "Shared Memory"); idempotent and cheap
+        cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+        if (e != cudaSuccess) {
+            (void)cudaGetLastError();
+            return make_status(status_code::unsupported, std::string(name) + ": needs " + std::to_string(smem) +
+                                                             " bytes of dynamic shared memory; this device allows at most " + std::to_string(max_dynamic_shared()));
+        }
+    }
     kernel<<<grid, block, smem, stream>>>(std::forward<Args>(args)...);
     return status_from_cuda(cudaGetLastError(), name);
 }

@@ -25,6 +25,18 @@ namespace {
 
 const std::string here = "kernels/emu/tests/test-errors.cpp:";
 
+// Every thread fills a stripe of the dynamic window, then each sums all of it.
+__global__ void big_dynamic_kernel(unsigned n, int * sums) {
+    auto sm = prim::dynamic_shared<int>();
+    for (unsigned i = threadIdx.x; i < n; i += blockDim.x) sm[i] = static_cast<int>(i % 1000);
+    prim::syncthreads();
+    int acc = 0;
+    for (unsigned i = 0; i < n; ++i) acc += sm[i];
+    sums[threadIdx.x] = acc;
+}
+
+bool prim_max_dynamic_shared_ok() { return xemb::cuda::max_dynamic_shared() == 232448; }
+
 __global__ void noop_kernel(int * out) { out[prim::linear_tid()] = 1; }
 
 struct big_param {
@@ -40,8 +52,16 @@ void test_config() {
     expect_fault(launch("noop", noop_kernel, dim3(1, 65536), dim3(32), 0, nullptr, out.data()), "config: grid.y = 65536", {"65535"});
     expect_fault(launch("noop", noop_kernel, dim3(1), dim3(32), 230 * 1024, nullptr, out.data()), "config: 230 KiB of shared memory (over the 228 KiB per SM)",
                  {"235520 bytes of dynamic shared memory", "227 KiB"});
-    expect_fault(launch("noop", noop_kernel, dim3(1), dim3(32), 64 * 1024, nullptr, out.data()), "config: 64 KiB dynamic shared memory needs the opt-in",
-                 {"cudaFuncAttributeMaxDynamicSharedMemorySize"});
+    {
+        // above 48 KiB launch() makes the cudaFuncAttributeMaxDynamicSharedMemorySize opt-in itself
+        const unsigned n = 200 * 1024 / sizeof(int);
+        std::vector<int> sums(32);
+        status st = launch("big_dynamic", big_dynamic_kernel, dim3(1), dim3(32), n * sizeof(int), nullptr, n, sums.data());
+        long long want = 0;
+        for (unsigned i = 0; i < n; ++i) want += static_cast<int>(i % 1000);
+        check(st.ok() && sums[0] == static_cast<int>(want) && sums[31] == static_cast<int>(want) && prim_max_dynamic_shared_ok(),
+              "config: 200 KiB of dynamic shared memory (opt-in made by launch) is usable to its last byte", st.message);
+    }
     static big_param bp;
     expect_fault(launch("big_param", big_param_kernel, dim3(1), dim3(1), 0, nullptr, bp, out.data()), "config: 40 KB of kernel parameters",
                  {"kernel parameters", "32764"});
