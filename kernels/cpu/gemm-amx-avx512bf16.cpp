@@ -3,10 +3,11 @@
 // 16 x 16 f32 with TDPBF16PS, k in steps of 32. B panels keep the bf16x2 layout [K/2][32][2] (a
 // B tile is 16 pair-rows of 16 columns, row stride 128 bytes) with K zero-padded to a multiple
 // of 32; an A panel is 32 rows x kc (k zero-padded to 32) row-major, loaded as two A tiles.
-// kc 256 / mc 128 (measured best of kc 128..4096 x mc 64..256 at 256 x 4096 x 4096, 1 thread,
-// load average ~2: ~1.05-1.15 TFLOP/s vs ~0.75 at kc 1024): a 16 KiB B micro-panel (256 x 32) stays
-// in L1 while the A panels stream from L2; kc 512 (32 KiB B + 32 KiB A panel > 48 KiB L1) is the
-// worst point of the sweep.
+// kc 256 / mc 256 (kc: best of 128..4096 at 256 x 4096 x 4096, 1 thread, ~1.1 TFLOP/s vs ~0.75
+// at kc 1024; mc: 256 beat 128, 384 and 512 on 2 threads at the target and vision shapes, quiet
+// machine): a 16 KiB B micro-panel (256 x 32) stays in L1 while the 8 A panels of a block stream
+// from L2, and a 256-row prefill reads every B panel from memory once; kc 512 (32 KiB B + 32 KiB
+// A panel > 48 KiB L1) is the worst point of the kc sweep.
 // Numerics as vdpbf16ps (gemm-avx512bf16.cpp): exact bf16 products accumulated in f32, bf16
 // denormal inputs and f32 denormal results flushed to zero, order within a tile step unspecified.
 // Reference: Intel SDM vol. 1 ch. 20 (AMX) and TDPBF16PS; Linux Documentation/arch/x86/xstate.rst
@@ -141,6 +142,6 @@ bool usable() {
 }
 
 extern const gemm_isa table;
-const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 256, 128, pack_b, pack_a, kernel, nullptr};
+const gemm_isa table = {"amx-bf16", gemm_format::amx_bf16, MR, NR, 256, 256, pack_b, pack_a, kernel, nullptr};
 
 }  // namespace xemb::cpu::gemm_amx

@@ -61,7 +61,7 @@ const GRID: Case[] = [
   { name: 'mc crossing 145x65x31 (mc 144 bf16 pairs, K < 32)', x: [145, 31], n: 65, bias: true },
   { name: 'mc crossing 97x17x40 (mc 96 avx2) and 65 (64 generic)', x: [97, 40], n: 17 },
   { name: 'many n tiles 20x1100x24', x: [20, 24], n: 1100, bias: true },
-  { name: 'kc and mc crossing 270x20x1030 (AMX kc 256, mc 128; f32 kc 256, mc 264)', x: [270, 1030], n: 20, bias: true },
+  { name: 'kc and mc crossing 270x20x1030 (AMX kc 256, mc 256; f32 kc 256, mc 264)', x: [270, 1030], n: 20, bias: true },
 ];
 
 function expectedOut(x: Input, w: Input, b: Input | undefined, dtype: FloatDType, label: string) {
