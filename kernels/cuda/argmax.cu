@@ -36,14 +36,7 @@ __global__ void argmax_rows_kernel(const T * x, int64_t * out, int64_t rows, int
                 bi = j;
             }
         }
-        for (int off = 16; off > 0; off >>= 1) {
-            const float ov = prim::shfl_down_sync(0xffffffffu, bv, off);
-            const int64_t oi = prim::shfl_down_sync(0xffffffffu, bi, off);
-            if (argmax_better(ov, oi, bv, bi)) {
-                bv = ov;
-                bi = oi;
-            }
-        }
+        warp_best(bv, bi, [](auto x, int64_t xi, auto y, int64_t yi) { return argmax_better(x, xi, y, yi); });
         if (lane == 0) {
             sv[warp] = bv;
             si[warp] = bi;
@@ -57,14 +50,7 @@ __global__ void argmax_rows_kernel(const T * x, int64_t * out, int64_t rows, int
                 bv = -INFINITY;
                 bi = INT64_MAX;
             }
-            for (int off = 16; off > 0; off >>= 1) {
-                const float ov = prim::shfl_down_sync(0xffffffffu, bv, off);
-                const int64_t oi = prim::shfl_down_sync(0xffffffffu, bi, off);
-                if (argmax_better(ov, oi, bv, bi)) {
-                    bv = ov;
-                    bi = oi;
-                }
-            }
+            warp_best(bv, bi, [](auto x, int64_t xi, auto y, int64_t yi) { return argmax_better(x, xi, y, yi); });
             if (lane == 0) out[r] = bi;
         }
         prim::syncthreads();  // sv/si are rewritten for the next row

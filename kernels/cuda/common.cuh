@@ -55,6 +55,20 @@ __device__ __forceinline__ void grid_stride(int64_t n, F && f) {
     for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) f(i);
 }
 
+// Warp-wide best (v, i) under better(v_other, i_other, v, i): after it, lane 0 holds the best of
+// the warp (argmax-like reductions that carry an index and break ties by it).
+template <class V, class Better>
+__device__ __forceinline__ void warp_best(V & v, int64_t & i, Better better) {
+    for (int off = 16; off > 0; off >>= 1) {
+        const V ov = prim::shfl_down_sync(0xffffffffu, v, off);
+        const int64_t oi = prim::shfl_down_sync(0xffffffffu, i, off);
+        if (better(ov, oi, v, i)) {
+            v = ov;
+            i = oi;
+        }
+    }
+}
+
 inline cudaStream_t stream_of(const exec_ctx & ctx) { return static_cast<cudaStream_t>(ctx.stream); }
 
 }  // namespace xemb::cuda

@@ -50,14 +50,7 @@ __global__ void sample_kernel(const T * logits, int64_t * out, int64_t V, sample
 
     // block-wide best (v, i) under sample_better: larger v, then lower i
     auto block_best = [&](double & v, int64_t & i) {
-        for (int off = 16; off > 0; off >>= 1) {
-            const double ov = prim::shfl_down_sync(0xffffffffu, v, off);
-            const int64_t oi = prim::shfl_down_sync(0xffffffffu, i, off);
-            if (sample_better(ov, oi, v, i)) {
-                v = ov;
-                i = oi;
-            }
-        }
+        warp_best(v, i, [](auto x, int64_t xi, auto y, int64_t yi) { return sample_better(x, xi, y, yi); });
         if (lane == 0) {
             rv[warp] = v;
             ri[warp] = i;
@@ -71,14 +64,7 @@ __global__ void sample_kernel(const T * logits, int64_t * out, int64_t V, sample
                 v = -INFINITY;
                 i = INT64_MAX;
             }
-            for (int off = 16; off > 0; off >>= 1) {
-                const double ov = prim::shfl_down_sync(0xffffffffu, v, off);
-                const int64_t oi = prim::shfl_down_sync(0xffffffffu, i, off);
-                if (sample_better(ov, oi, v, i)) {
-                    v = ov;
-                    i = oi;
-                }
-            }
+            warp_best(v, i, [](auto x, int64_t xi, auto y, int64_t yi) { return sample_better(x, xi, y, yi); });
             if (lane == 0) {
                 rv[0] = v;
                 ri[0] = i;
