@@ -24,22 +24,24 @@ constexpr int64_t BQ = attn_block_q, BK = attn_block_k;
 constexpr int NV = static_cast<int>(BK / VW);  // vectors per S row
 constexpr float log2e = 1.4426950408889634f;
 
-inline vf splat(float x) { return vf{} + x; }
+// x - (+0) is exact for every x (0 + x is not, for x = -0), so this folds to a plain broadcast.
+inline vf splat(float x) { return x - vf{}; }
 inline vf vload(const float * p) { vf r; std::memcpy(&r, p, sizeof r); return r; }
 inline void vstore(float * p, vf x) { std::memcpy(p, &x, sizeof x); }
 
-// 2^x for x <= 0 (x = -inf -> 0): split x = n + f with f in [-0.5, 0.5) around n + 0.5, degree-7
-// Taylor series of 2^f (relative error < 1e-8), exponent bits from n. x < -126 flushes to 0.
+// 2^x for x <= 0 (x = -inf -> 0): x = n + f with n = round(x) (the 1.5 * 2^23 trick, exact for
+// |x| <= 126) and f in [-0.5, 0.5], degree-7 Taylor series of e^(f ln 2) (|f ln 2| <= 0.347, relative
+// error < 1e-8), exponent bits from n. x < -126 flushes to 0.
 inline vf vexp2(vf x) {
     const vf lo = splat(-126.0f);
-    vi small = x < lo;
+    const vi small = x < lo;
     x = small ? lo : x;
-    vi ni = __builtin_convertvector(x, vi);  // truncates toward zero
-    vf nf = __builtin_convertvector(ni, vf);
-    vi adj = nf > x;
-    nf = adj ? nf - 1.0f : nf;
-    ni = __builtin_convertvector(nf, vi);
-    const vf f = (x - nf - 0.5f) * 0.6931471805599453f;  // (f - 1/2) ln 2, |.| <= 0.347
+    const vf magic = splat(12582912.0f);
+    const vf t = x + magic;
+    const vf nf = t - magic;
+    vi ni;
+    std::memcpy(&ni, &t, sizeof ni);
+    const vf f = (x - nf) * 0.6931471805599453f;
     vf p = splat(1.0f / 5040.0f);
     p = p * f + 1.0f / 720.0f;
     p = p * f + 1.0f / 120.0f;
@@ -48,8 +50,7 @@ inline vf vexp2(vf x) {
     p = p * f + 0.5f;
     p = p * f + 1.0f;
     p = p * f + 1.0f;
-    p = p * 1.4142135623730951f;
-    const vi bits = (ni + 127) << 23;
+    const vi bits = (ni - 0x4B400000 + 127) << 23;  // low mantissa bits of t hold n
     vf scale;
     std::memcpy(&scale, &bits, sizeof scale);
     const vf r = p * scale;
@@ -65,21 +66,73 @@ template <class E> inline float ld(const E * p, int64_t i) {
 // vector feeds KJ accumulators (NQU: query vectors in use, a constant so they stay in registers).
 template <int NQU, int KJ>
 inline void st_tile(const float * qt, const float * kb, float * st, int64_t d, int64_t dp, int64_t nkr) {
-    for (int64_t j = 0; j < nkr; j += KJ) {
-        vf acc[KJ][NQU];
-        for (int a = 0; a < KJ; ++a)
-            for (int n = 0; n < NQU; ++n) acc[a][n] = vf{};
-        for (int64_t c = 0; c < d; ++c) {
-            const float * qr = qt + c * BQ;
-            vf kv[KJ];
-            for (int a = 0; a < KJ; ++a) kv[a] = splat(kb[(j + a) * dp + c]);
-            for (int n = 0; n < NQU; ++n) {
-                const vf x = vload(qr + n * VW);
-                for (int a = 0; a < KJ; ++a) acc[a][n] += kv[a] * x;
+    // At most 4 query vectors per pass: KJ x 4 sums plus the operands fit the register file.
+    constexpr int NG = NQU < 4 ? NQU : 4;
+    for (int g = 0; g < NQU; g += NG)
+        for (int64_t j = 0; j < nkr; j += KJ) {
+            vf acc[KJ][NG];
+            for (int a = 0; a < KJ; ++a)
+                for (int n = 0; n < NG; ++n) acc[a][n] = vf{};
+            for (int64_t c = 0; c < d; ++c) {
+                const float * qr = qt + c * BQ + g * VW;
+                vf kv[KJ];
+                for (int a = 0; a < KJ; ++a) kv[a] = splat(kb[(j + a) * dp + c]);
+                for (int n = 0; n < NG; ++n) {
+                    const vf x = vload(qr + n * VW);
+                    for (int a = 0; a < KJ; ++a) acc[a][n] += kv[a] * x;
+                }
             }
+            for (int a = 0; a < KJ; ++a)
+                for (int n = 0; n < NG; ++n) vstore(st + (j + a) * BQ + (g + n) * VW, acc[a][n]);
         }
-        for (int a = 0; a < KJ; ++a)
-            for (int n = 0; n < NQU; ++n) vstore(st + (j + a) * BQ + n * VW, acc[a][n]);
+}
+
+// O[i][c0 .. c0 + NVC*VW) += sum_j st[j][i] vt[j][...] for R rows from i0: R x NVC accumulators
+// stay in registers, each V vector feeds R rows and each probability NVC vectors.
+template <int R, int NVC>
+inline void pv_rows(const float * st, const float * vt, float * o, int64_t i0, int64_t c0, int64_t dp, int64_t nk) {
+    vf acc[R][NVC];
+    for (int r = 0; r < R; ++r)
+        for (int n = 0; n < NVC; ++n) acc[r][n] = vload(o + (i0 + r) * dp + c0 + n * VW);
+    for (int64_t jj = 0; jj < nk; ++jj) {
+        const float * vr = vt + jj * dp + c0;
+        vf vv[NVC];
+        for (int n = 0; n < NVC; ++n) vv[n] = vload(vr + n * VW);
+        for (int r = 0; r < R; ++r) {
+            const vf x = splat(st[jj * BQ + i0 + r]);
+            for (int n = 0; n < NVC; ++n) acc[r][n] += x * vv[n];
+        }
+    }
+    for (int r = 0; r < R; ++r)
+        for (int n = 0; n < NVC; ++n) vstore(o + (i0 + r) * dp + c0 + n * VW, acc[r][n]);
+}
+
+// Register budget: AVX-512 has 32 vector registers, AVX2/SSE2 16; keep NVC loads + R*NVC sums.
+constexpr int PV_CMAX = VW >= 16 ? 8 : 4, PV_ACC = VW >= 16 ? 24 : 12;
+
+template <int NVC>
+inline void pv_chunk(const float * st, const float * vt, float * o, int64_t nq, int64_t c0, int64_t dp, int64_t nk) {
+    constexpr int R0 = PV_ACC / NVC;
+    constexpr int R = R0 > 6 ? 6 : (R0 < 1 ? 1 : R0);
+    int64_t i = 0;
+    for (; i + R <= nq; i += R) pv_rows<R, NVC>(st, vt, o, i, c0, dp, nk);
+    for (; i < nq; ++i) pv_rows<1, NVC>(st, vt, o, i, c0, dp, nk);
+}
+
+inline void pv_tile(const float * st, const float * vt, float * o, int64_t nq, int64_t dp, int64_t nk) {
+    for (int64_t c0 = 0; c0 < dp; c0 += PV_CMAX * VW) {
+        const int64_t left = (dp - c0) / VW;
+        const int nvc = static_cast<int>(left < PV_CMAX ? left : PV_CMAX);
+        switch (nvc) {
+            case 1: pv_chunk<1>(st, vt, o, nq, c0, dp, nk); break;
+            case 2: pv_chunk<2>(st, vt, o, nq, c0, dp, nk); break;
+            case 3: pv_chunk<3>(st, vt, o, nq, c0, dp, nk); break;
+            case 4: pv_chunk<4>(st, vt, o, nq, c0, dp, nk); break;
+            case 5: pv_chunk<(PV_CMAX >= 5 ? 5 : 1)>(st, vt, o, nq, c0, dp, nk); break;
+            case 6: pv_chunk<(PV_CMAX >= 6 ? 6 : 1)>(st, vt, o, nq, c0, dp, nk); break;
+            case 7: pv_chunk<(PV_CMAX >= 7 ? 7 : 1)>(st, vt, o, nq, c0, dp, nk); break;
+            default: pv_chunk<PV_CMAX>(st, vt, o, nq, c0, dp, nk); break;
+        }
     }
 }
 
@@ -133,7 +186,9 @@ void block(const attn_task & t, float * scratch) {
         hi_max = hi[i] > hi_max ? hi[i] : hi_max;
     }
     const int64_t jlo = lo_min, jhi = hi_max;
-    const int nqv = static_cast<int>((t.nq + VW - 1) / VW) <= 2 ? static_cast<int>((t.nq + VW - 1) / VW) : NQ;  // query vectors in use
+    // Query vectors in use: short blocks (decode rows, small windows) skip the empty columns.
+    const int nqn = static_cast<int>((t.nq + VW - 1) / VW);
+    const int nqv = nqn <= 2 ? nqn : (nqn <= 4 && NQ > 4 ? 4 : NQ);
 
     for (int64_t j0 = jlo; j0 < jhi; j0 += BK) {
         const int64_t nk = jhi - j0 < BK ? jhi - j0 : BK;
@@ -142,6 +197,18 @@ void block(const attn_task & t, float * scratch) {
             const int64_t off = t.pages ? t.pages[j / t.page_size] * t.page_rs + (j % t.page_size) * t.kv_rs : j * t.kv_rs;
             for (int64_t c = 0; c < d; ++c) kb[jj * dp + c] = ld(k + off, c);
             for (int64_t c = 0; c < d; ++c) vt[jj * dp + c] = ld(v + off, c);
+            // K/V rows of a head are strided (one row per position) and miss the caches: fetch the
+            // next tile's rows into L2 now, so they arrive while this tile is computed.
+            const int64_t jn = j + BK;
+            if (jn < jhi) {
+                const int64_t offn = t.pages ? t.pages[jn / t.page_size] * t.page_rs + (jn % t.page_size) * t.kv_rs : jn * t.kv_rs;
+                const char * kn = reinterpret_cast<const char *>(k + offn);
+                const char * vn = reinterpret_cast<const char *>(v + offn);
+                for (int64_t b = 0; b < d * static_cast<int64_t>(sizeof(E)); b += 64) {
+                    __builtin_prefetch(kn + b, 0, 2);
+                    __builtin_prefetch(vn + b, 0, 2);
+                }
+            }
         }
         if (nk < BK)
             for (int64_t jj = nk; jj < BK; ++jj)
@@ -151,6 +218,7 @@ void block(const attn_task & t, float * scratch) {
         const int64_t nkr = (nk + KJ - 1) / KJ * KJ;
         if (nqv == 1) st_tile<1, KJ>(qt, kb, st, d, dp, nkr);
         else if (nqv == 2) st_tile<2, KJ>(qt, kb, st, d, dp, nkr);
+        else if (nqv == 4) st_tile<4, KJ>(qt, kb, st, d, dp, nkr);
         else st_tile<NQ, KJ>(qt, kb, st, d, dp, nkr);
         if (cap)
             for (int64_t jj = 0; jj < nk; ++jj)
@@ -200,31 +268,8 @@ void block(const attn_task & t, float * scratch) {
                 for (int64_t c = 0; c < dp; c += VW) vstore(o + i * dp + c, vload(o + i * dp + c) * av);
             }
 
-        // O += P V over the tile's keys, rows in pairs; masked probabilities are exactly 0.
-        for (int64_t i = 0; i < t.nq; i += 2) {
-            const bool two = i + 1 < t.nq;
-            for (int64_t c0 = 0; c0 < dp; c0 += 8 * VW) {
-                const int nvc = static_cast<int>((dp - c0) / VW < 8 ? (dp - c0) / VW : 8);
-                vf a0[8], a1[8];
-                for (int n = 0; n < nvc; ++n) {
-                    a0[n] = vload(o + i * dp + c0 + n * VW);
-                    a1[n] = two ? vload(o + (i + 1) * dp + c0 + n * VW) : vf{};
-                }
-                for (int64_t jj = 0; jj < nk; ++jj) {
-                    const vf x0 = splat(st[jj * BQ + i]), x1 = splat(two ? st[jj * BQ + i + 1] : 0.0f);
-                    const float * vr = vt + jj * dp + c0;
-                    for (int n = 0; n < nvc; ++n) {
-                        const vf vv = vload(vr + n * VW);
-                        a0[n] += x0 * vv;
-                        a1[n] += x1 * vv;
-                    }
-                }
-                for (int n = 0; n < nvc; ++n) {
-                    vstore(o + i * dp + c0 + n * VW, a0[n]);
-                    if (two) vstore(o + (i + 1) * dp + c0 + n * VW, a1[n]);
-                }
-            }
-        }
+        // O += P V over the tile's keys; masked probabilities are exactly 0.
+        pv_tile(st, vt, o, t.nq, dp, nk);
     }
 
     E * out = static_cast<E *>(t.out);

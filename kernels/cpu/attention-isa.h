@@ -6,8 +6,8 @@
 
 namespace xemb::cpu {
 
-constexpr int64_t attn_block_q = 64;  // query rows per task (the unit of threading)
-constexpr int64_t attn_block_k = 64;  // keys per tile: S tile [64 x 64] f32 stays in L1
+constexpr int64_t attn_block_q = 128;  // query rows per task (the unit of threading)
+constexpr int64_t attn_block_k = 64;  // keys per tile: S tile [64 x 128] f32 (32 KB), near L1
 
 // One block of query rows of one segment against one KV head. Rows are (position, head-in-group)
 // pairs packed as r = pos * g + gi, so the g query heads sharing a KV head read each K/V tile once
