@@ -174,6 +174,24 @@ export async function parity(device: DeviceId, log: (s: string) => void): Promis
     await run('attention_with_kv_cache', `${dt} decode paged P=16 GQA 8:1 D128, 3 splits`, () => [input([2, 1, 8, 128], dt, seed++, 1), input([8, 16, 1, 128], dt, seed++, 1), input([8, 16, 1, 128], dt, seed++, 1), input([2, 1, 1, 128], dt, seed++, 1)],
       ([q, kc, vc, kn]) => ops.attentionWithKvCache(q!, kc!, vc!, { cacheSeqlens: [40, 62], kNew: kn, vNew: kn, blockTable: [[5, 1, 7, 0], [2, 6, 3, 4]], causal: true, numSplits: 3 }), { kind: 'nmse', max });
   }
+  // data movement and decoding: exact on every backend (copies, index arithmetic, and a sampler
+  // built from exact operations so that both backends draw the same token)
+  const ids = (n: number, size: number, s: number, dt: DType = 'i32') => {
+    const a = Array.from({ length: n }, (_, i) => (i * 7919 + s * 104729) % size);
+    return dt === 'i64' ? Tensor.from(BigInt64Array.from(a.map(BigInt)), { dtype: 'i64' }) : Tensor.from(Int32Array.from(a), { dtype: 'i32' });
+  };
+  for (const dt of FLOATS) {
+    await run('embedding', `${dt} [1000, 96] table, 77 ids`, () => [ids(77, 1000, seed++), input([1000, 96], dt, seed++)], ([i, t]) => ops.embedding(i!, t!));
+    await run('index_select', `${dt} [5, 300, 7] dim 1, 40 i64 ids`, () => [input([5, 300, 7], dt, seed++), ids(40, 300, seed++, 'i64')], ([x, i]) => ops.indexSelect(x!, 1, i!));
+    await run('gather', `${dt} [50, 33] dim 0, index [20, 33]`, () => [input([50, 33], dt, seed++), ids(20 * 33, 50, seed++).reshape([20, 33])], ([x, i]) => ops.gather(x!, 0, i!));
+    await run('scatter_rows', `${dt} [64, 40] <- 9 rows (one row named twice)`, () => [input([64, 40], dt, seed++), Tensor.from(Int32Array.from([3, 60, 17, 0, 63, 17, 8, 9, 41]), { dtype: 'i32' }), input([9, 40], dt, seed++)],
+      ([x, i, src]) => ops.scatterRows(x!, i!, src!));
+    await run('concat', `${dt} [7, 3], [7, 130], [7, 1] dim 1`, () => [input([7, 3], dt, seed++), input([7, 130], dt, seed++), input([7, 1], dt, seed++)], (xs) => ops.concat(xs, 1));
+    await run('argmax', `${dt} [9, 5003]`, () => [input([9, 5003], dt, seed++)], ([x]) => ops.argmax(x!));
+    await run('sample', `${dt} [4, 5003] T 0.8 top-k 50 top-p 0.9 min-p 0.02`, () => [input([4, 5003], dt, seed++, 6)],
+      ([l]) => ops.sample(l!, { seed: 11, offset: 3, temperature: 0.8, topK: 50, topP: 0.9, minP: 0.02 }));
+    await run('sample', `${dt} [4, 5003] plain softmax`, () => [input([4, 5003], dt, seed++, 6)], ([l]) => ops.sample(l!, { seed: 2n ** 40n + 1n }));
+  }
   for (const op of Object.keys(OP_NAMES) as OpName[]) if (!results.has(op)) res(op).failures.push('no parity case');
   for (const r of results.values()) log(`parity ${r.op}: ${r.cases - r.failures.length}/${r.cases}`);
   return [...results.values()];
