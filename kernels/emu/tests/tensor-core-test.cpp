@@ -1,7 +1,7 @@
 // Standalone checks of kernels/emu/tensor-core.{h,cpp} against reference/ptx-warp-primitives.md
 // section 7. Expected fragments come from the sheet's per-register TABLES (1.1-1.3) and, for
 // ldmatrix, from CuTe's bit-level layouts (3.1), not from the formulas in tensor-core.cpp.
-// Build: g++ -std=c++17 -O1 -I. kernels/emu/tensor-core.cpp kernels/emu/tests/tensor-core-test.cpp -o /tmp/tc-test
+// Build: g++ -std=c++17 -O1 -I. kernels/emu/tensor-core.cpp kernels/emu/tests/tensor-core-test.cpp -o tc-test
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
