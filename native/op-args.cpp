@@ -110,6 +110,16 @@ status expect_same_device(const char * op, const op_args & a, const char * const
     return status::success();
 }
 
+status expect_float_contiguous(const char * op, const op_args & a, const char * const * names) {
+    for (size_t i = 0; i < a.inputs.size(); ++i) {
+        const tensor & t = a.inputs[i];
+        if (!dtype_is_float(t.type))
+            return invalid_arg(std::string(op) + ": expected " + names[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
+        if (!t.is_contiguous()) return invalid_arg(std::string(op) + ": expected " + names[i] + " contiguous, received strides " + t.strides.str());
+    }
+    return status::success();
+}
+
 std::string describe_dtypes(std::initializer_list<dtype> allowed) {
     std::string s;
     for (dtype t : allowed) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));

@@ -49,5 +49,8 @@ status get_shape(const char * op, const op_args & a, const char * name, shape_t 
 status expect_inputs(const char * op, const op_args & a, size_t n);
 status expect_same_device(const char * op, const op_args & a, const char * const * names);
 std::string describe_dtypes(std::initializer_list<dtype> allowed);
+// Inputs of ops that take float tensors laid out contiguously (norms, RoPE, activations, linear):
+// the first input of `a` (in order) that is not f32/f16/bf16, or not contiguous, named by `names`.
+status expect_float_contiguous(const char * op, const op_args & a, const char * const * names);
 
 }  // namespace xemb

@@ -36,13 +36,7 @@ struct activation_params {
         }
         const char * const * names = p.split ? two : one;
         XEMB_RETURN_IF_ERROR(expect_same_device(op, args, names));
-        for (size_t i = 0; i < n; ++i) {
-            const tensor & t = args.inputs[i];
-            if (!dtype_is_float(t.type))
-                return invalid_arg(std::string(op) + ": expected " + names[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
-            if (!t.is_contiguous())
-                return invalid_arg(std::string(op) + ": expected " + names[i] + " contiguous, received strides " + t.strides.str());
-        }
+        XEMB_RETURN_IF_ERROR(expect_float_contiguous(op, args, names));
         p.x = args.inputs[0];
         p.out.type = p.x.type;
         p.out.shape = p.x.shape;

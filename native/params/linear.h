@@ -28,13 +28,7 @@ struct linear_params {
         p.w = args.inputs[1];
         p.has_bias = args.inputs.size() == 3;
         if (p.has_bias) p.bias = args.inputs[2];
-        for (size_t i = 0; i < args.inputs.size(); ++i) {
-            const tensor & t = args.inputs[i];
-            if (!dtype_is_float(t.type))
-                return invalid_arg(std::string("linear: expected ") + names[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
-            if (!t.is_contiguous())
-                return invalid_arg(std::string("linear: expected ") + names[i] + " contiguous, received strides " + t.strides.str());
-        }
+        XEMB_RETURN_IF_ERROR(expect_float_contiguous("linear", args, names));
         if (p.x.rank() < 1) return invalid_arg("linear: expected x of rank >= 1, received a scalar");
         if (p.w.rank() != 2) return invalid_arg("linear: expected w of shape [N, K], received " + p.w.shape.str());
         p.k = p.x.shape[p.x.rank() - 1];

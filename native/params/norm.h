@@ -46,13 +46,7 @@ struct norm_params {
             XEMB_RETURN_IF_ERROR(expect_inputs(op, args, p.kind == norm_kind::rms ? 2 : 3));
         }
         XEMB_RETURN_IF_ERROR(expect_same_device(op, args, names));
-        for (size_t i = 0; i < n; ++i) {
-            const tensor & t = args.inputs[i];
-            if (!dtype_is_float(t.type))
-                return invalid_arg(std::string(op) + ": expected " + names[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
-            if (!t.is_contiguous())
-                return invalid_arg(std::string(op) + ": expected " + names[i] + " contiguous, received strides " + t.strides.str());
-        }
+        XEMB_RETURN_IF_ERROR(expect_float_contiguous(op, args, names));
         p.x = args.inputs[0];
         if (p.x.rank() < 1) return invalid_arg(std::string(op) + ": expected x of rank >= 1, received a scalar");
         p.d = p.x.shape[p.x.rank() - 1];

@@ -61,13 +61,7 @@ struct rope_params {
         p.kind = rope_kind::apply;
         XEMB_RETURN_IF_ERROR(expect_inputs("rope", args, 3));
         XEMB_RETURN_IF_ERROR(expect_same_device("rope", args, names));
-        for (int i = 0; i < 3; ++i) {
-            const tensor & t = args.inputs[i];
-            if (!dtype_is_float(t.type))
-                return invalid_arg(std::string("rope: expected ") + names[i] + " with dtype one of f32, f16, bf16, received " + dtype_name(t.type));
-            if (!t.is_contiguous())
-                return invalid_arg(std::string("rope: expected ") + names[i] + " contiguous, received strides " + t.strides.str());
-        }
+        XEMB_RETURN_IF_ERROR(expect_float_contiguous("rope", args, names));
         p.x = args.inputs[0];
         p.cos = args.inputs[1];
         p.sin = args.inputs[2];
