@@ -32,12 +32,6 @@ constexpr int MR = 32;
 constexpr int NR = 32;
 constexpr int64_t KSTEP = 32;
 
-inline uint16_t to_bf16_bits(const void * p, dtype t, int64_t i) {
-    if (t == dtype::bf16) return static_cast<const uint16_t *>(p)[i];
-    if (t == dtype::f16) return f32_to_bf16(f16_to_f32(static_cast<const uint16_t *>(p)[i]));
-    return f32_to_bf16(static_cast<const float *>(p)[i]);
-}
-
 void pack_b(const gemm_operand & b, int64_t n0, int64_t n_valid, int64_t K, void * dst_) {
     uint16_t * dst = static_cast<uint16_t *>(dst_);
     const int64_t kpad = (K + KSTEP - 1) / KSTEP * KSTEP;

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "../../native/dtype.h"
+#include "../../native/half.h"
 #include "../../native/status.h"
 #include "../../native/tensor.h"
 
@@ -25,6 +26,15 @@ struct gemm_operand {
     dtype type = dtype::f32;
     int64_t si = 0, sk = 1;
 };
+
+// Element i of a f32/f16/bf16 operand as bf16 bits (f16 widened exactly to f32, then rounded
+// once to bf16), for the bf16 packers. Internal linkage on purpose: the packers live
+// in files built with ISA flags, and one shared out-of-line copy could carry their instructions.
+static inline uint16_t to_bf16_bits(const void * p, dtype t, int64_t i) {
+    if (t == dtype::bf16) return static_cast<const uint16_t *>(p)[i];
+    if (t == dtype::f16) return f32_to_bf16(f16_to_f32(static_cast<const uint16_t *>(p)[i]));
+    return f32_to_bf16(static_cast<const float *>(p)[i]);
+}
 
 // Packed layouts. f32: a B panel is [K][nr] f32, an A panel [kc][mr] f32.
 // bf16x2 (AVX512-BF16 vdpbf16ps): k is taken in pairs; a B panel is [ceil(K/2)][nr][2] bf16, an A
